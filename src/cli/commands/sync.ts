@@ -1,0 +1,94 @@
+import type { Command } from 'commander';
+import { openApp } from '../../core/app.js';
+import { SyncError } from '../../core/errors.js';
+import { SWEEP_TYPES, type SweepType } from '../../core/types.js';
+import { formatBytes, formatDuration, printJson, table } from '../output.js';
+import { createProgressReporter } from '../progress.js';
+import { runCommand } from '../run.js';
+
+export function registerSync(program: Command): void {
+  program
+    .command('sync')
+    .description(
+      'Sync one finished sweep: aggregates to the catalog, files (and with --full, run archives) to the store',
+    )
+    .argument('<sweep_path>', 'the sweep folder, e.g. out/experiments/my_sweep')
+    .option('--name <name>', 'name in the cloud (default: the folder name)')
+    .option('--type <type>', `sweep type to record (${SWEEP_TYPES.join(', ')}; default: detected)`)
+    .option('--full', 'also archive and upload the run data of every branch')
+    .option('--dry-run', 'show what would be uploaded, change nothing')
+    .option('--allow-incomplete', 'sync a crashed or failed sweep as it stands')
+    .option('--no-wait', "don't wait for a just-finished sweep to settle; fail instead")
+    .option('--json', 'print the result as JSON (progress as JSON lines)')
+    .action((sweepPath: string, opts: SyncCliOptions) =>
+      runCommand(opts, async () => {
+        const type = parseType(opts.type);
+        const app = await openApp();
+        try {
+          const controller = new AbortController();
+          const stop = () =>
+            controller.abort(
+              new SyncError(
+                'transient',
+                'Interrupted; nothing was committed.',
+                'Run the same sync again to finish it.',
+              ),
+            );
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+          const result = await app.engine.syncSweep(sweepPath, {
+            name: opts.name,
+            type,
+            full: opts.full ?? false,
+            dryRun: opts.dryRun ?? false,
+            allowIncomplete: opts.allowIncomplete ?? false,
+            waitForSettle: opts.wait !== false,
+            signal: controller.signal,
+            onEvent: createProgressReporter({ json: opts.json }),
+          });
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          if (opts.json) return printJson(result);
+          if (result.result === 'dry-run') {
+            console.log(
+              `Dry run: ${result.sweep} would be synced as revision ${result.revision}${result.full ? ' (with run data)' : ''}.`,
+            );
+            console.log(
+              table(
+                ['object', 'action', 'source size'],
+                result.objects.map((o) => [o.key, o.action, formatBytes(o.sourceBytes)]),
+              ),
+            );
+          } else if (result.result === 'noop') {
+            console.log(`${result.sweep} is already synced (revision ${result.revision}): nothing uploaded.`);
+          } else {
+            console.log(
+              `${result.sweep} synced as revision ${result.revision}${result.full ? ' with run data' : ' (aggregates; add --full for run data)'}: ` +
+                `${result.objectsUploaded} object(s) uploaded (${formatBytes(result.bytesUploaded)}), ${result.objectsReused} unchanged, in ${formatDuration(result.durationMs)}.`,
+            );
+          }
+          for (const w of result.warnings) console.error(`warning: ${w}`);
+        } finally {
+          await app.close();
+        }
+      }),
+    );
+}
+
+interface SyncCliOptions {
+  name?: string;
+  type?: string;
+  full?: boolean;
+  dryRun?: boolean;
+  allowIncomplete?: boolean;
+  wait?: boolean;
+  json?: boolean;
+}
+
+export function parseType(type: string | undefined): SweepType | undefined {
+  if (type === undefined) return undefined;
+  if (!(SWEEP_TYPES as readonly string[]).includes(type)) {
+    throw new SyncError('usage', `Unknown sweep type "${type}".`, `Use one of: ${SWEEP_TYPES.join(', ')}.`);
+  }
+  return type as SweepType;
+}

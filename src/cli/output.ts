@@ -1,0 +1,57 @@
+import { EXIT_CODES, type SyncError, toSyncError } from '../core/errors.js';
+
+/** Global output mode: `--json` prints one JSON document (or JSON lines) on stdout and nothing else. */
+export interface OutputOptions {
+  json?: boolean;
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+}
+
+/** A plain aligned table for terminals. */
+export function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/** Print an error the way a researcher can act on it, and return the exit code for its category. */
+export function reportError(e: unknown, options: OutputOptions): number {
+  const err: SyncError = toSyncError(e);
+  if (options.json) {
+    process.stdout.write(
+      `${JSON.stringify({ error: { category: err.category, message: err.message, hint: err.hint ?? null } })}\n`,
+    );
+  } else {
+    process.stderr.write(`error: ${err.message}\n`);
+    if (err.hint) process.stderr.write(`  → ${err.hint}\n`);
+    if (err.category === 'internal' && process.env.BILANCIO_SYNC_DEBUG && err.cause instanceof Error) {
+      process.stderr.write(`${err.cause.stack}\n`);
+    }
+  }
+  return EXIT_CODES[err.category];
+}

@@ -1,0 +1,269 @@
+/**
+ * Streams a `.tar.gz` from the object store into a staging folder, treating it as hostile:
+ * only regular files listed in `expected` are written, each checked for size and sha256 while it
+ * is written; anything else (links, devices, `..`, absolute names, extras, duplicates, missing
+ * members, corrupt or truncated data) fails the whole extraction and removes what it wrote.
+ *
+ * gunzip runs in node's zlib (threadpool, off the event loop); tar 7's `Parser` only splits the
+ * plain tar stream into entries, so we never use tar's own unpacker (which would happily create
+ * links and directories on its own terms).
+ */
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { type FileHandle, mkdir, open, rm, rmdir, utimes } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { Parser, type ReadEntry } from 'tar';
+import { SyncError } from '../errors.js';
+import type { FileEntry } from '../types.js';
+import { memberPathProblem, resolveInside } from './memberPath.js';
+
+export { moveIntoPlace } from './moveIntoPlace.js';
+
+export interface ExtractOptions {
+  signal?: AbortSignal;
+}
+
+export interface ExtractResult {
+  /** Sweep-relative paths written under destDir, in archive order. */
+  files: string[];
+}
+
+const HINT = 'The archive is damaged or is not the one the manifest describes; nothing was kept. Try again, or restore another revision.';
+const FILE_TYPES = new Set(['File', 'OldFile', 'ContiguousFile']);
+/** Slack over the expected tar size for headers, pax records and end/record padding. */
+const SLACK_BYTES = 1024 * 1024;
+
+export async function extractArchive(
+  input: Readable,
+  destDir: string,
+  expected: Map<string, FileEntry> | FileEntry[],
+  options: ExtractOptions = {},
+): Promise<ExtractResult> {
+  const want = expected instanceof Map ? expected : new Map(expected.map((f) => [f.path, f]));
+  const root = path.resolve(destDir);
+  const parents = ancestorDirs(want.keys());
+  // Decompressed bytes a genuine archive can need: stops a gzip bomb of trailing zeros.
+  let budget = SLACK_BYTES;
+  for (const f of want.values()) budget += 3 * 512 + Math.ceil(f.size / 512) * 512;
+
+  const writtenFiles: string[] = [];
+  const createdDirs: string[] = [];
+  const seen = new Set<string>();
+  const done: string[] = [];
+  let current: string | undefined; // member being read, to name it in errors
+  let failure: SyncError | undefined;
+  const ac = new AbortController();
+
+  /** member: the entry at fault (default: the one being read); null when no single member is. */
+  const fail = (problem: string, member: string | null | undefined = current, cause?: unknown): SyncError => {
+    if (!failure) {
+      const where = member ? `${member}: ` : '';
+      failure = new SyncError('integrity', `Archive rejected: ${where}${problem}`, HINT, { cause });
+      ac.abort(failure);
+    }
+    return failure;
+  };
+  const onUserAbort = (): void => {
+    fail('extraction was cancelled', current, options.signal?.reason);
+  };
+  if (options.signal?.aborted) onUserAbort();
+  options.signal?.addEventListener('abort', onUserAbort, { once: true });
+
+  const parser = new Parser({ strict: true, brotli: false, zstd: false });
+  // One file at a time: the next entry waits (paused, so the parser stops) until the previous
+  // file is verified and closed. Bounded memory and open descriptors.
+  let chain: Promise<void> = Promise.resolve();
+  parser.on('entry', (entry: ReadEntry) => {
+    chain = chain.then(() => (failure ? drop(entry) : writeEntry(entry)));
+    chain.catch(() => {});
+  });
+  parser.on('ignoredEntry', (entry: ReadEntry) => {
+    fail(`has unsupported tar entry type ${entry.type}`, entry.path);
+  });
+  parser.on('error', (e: Error & { code?: string }) => {
+    // tar's Parser calls a tar with no entries "unrecognized"; that is right when none are expected.
+    if (e.code === 'TAR_BAD_ARCHIVE' && want.size === 0 && seen.size === 0 && /Unrecognized/.test(e.message)) return;
+    fail(`is not a valid tar stream (${e.message})`, current, e);
+  });
+  const parserEnded = new Promise<void>((resolve) => parser.on('end', resolve));
+  const aborted = new Promise<never>((_, reject) => {
+    ac.signal.addEventListener('abort', () => reject(failure), { once: true });
+  });
+  aborted.catch(() => {});
+
+  const writeEntry = async (entry: ReadEntry): Promise<void> => {
+    // tar writes directories as `dir/`; strip that before the path rules see an empty segment.
+    const name = entry.type === 'Directory' ? entry.path.replace(/\/+$/, '') : entry.path;
+    current = name;
+    const bad = memberPathProblem(name);
+    if (bad) throw fail(bad, JSON.stringify(name));
+    if (entry.type === 'Directory' && parents.has(name)) return drop(entry);
+    if (!FILE_TYPES.has(entry.type)) throw fail(describeType(entry));
+    const exp = want.get(name);
+    if (!exp) throw fail('is not listed in the manifest');
+    if (seen.has(name)) throw fail('appears twice in the archive');
+    seen.add(name);
+    if (entry.size !== exp.size) throw fail(`has size ${entry.size}, the manifest says ${exp.size}`);
+
+    const abs = resolveInside(root, name);
+    const firstNew = await mkdir(path.dirname(abs), { recursive: true });
+    if (firstNew) recordDirs(firstNew, path.dirname(abs));
+    let fh: FileHandle;
+    try {
+      fh = await open(abs, 'wx'); // never follow or replace something already there
+    } catch (e) {
+      throw fail(`cannot be written to the staging folder (${(e as Error).message})`, name, e);
+    }
+    writtenFiles.push(abs);
+    const hash = createHash('sha256');
+    let n = 0;
+    try {
+      n = await copyInto(entry, fh, hash, ac.signal, () => failure);
+    } finally {
+      await fh.close();
+    }
+    if (n !== exp.size) throw fail(`is truncated: got ${n} of ${exp.size} bytes`, name);
+    const digest = hash.digest('hex');
+    if (digest !== exp.sha256.toLowerCase()) {
+      throw fail(`content does not match the manifest (sha256 ${digest}, expected ${exp.sha256})`, name);
+    }
+    const t = exp.mtimeMs / 1000;
+    await utimes(abs, t, t);
+    done.push(name);
+    current = undefined;
+  };
+
+  const recordDirs = (first: string, last: string): void => {
+    for (let d = last; d.length >= first.length; d = path.dirname(d)) createdDirs.push(d);
+  };
+
+  try {
+    const gunzip = createGunzip();
+    let total = 0;
+    await pipeline(
+      input,
+      gunzip,
+      async (source: AsyncIterable<Buffer>) => {
+        for await (const chunk of source) {
+          total += chunk.length;
+          if (total > budget) throw fail('the archive holds far more data than the manifest lists', null);
+          if (!parser.write(chunk)) await Promise.race([once(parser, 'drain'), aborted]);
+        }
+        parser.end();
+        await Promise.race([parserEnded, aborted]);
+        await Promise.race([chain, aborted]);
+      },
+      { signal: ac.signal },
+    );
+    if (failure) throw failure;
+    const missing = [...want.keys()].filter((p) => !seen.has(p));
+    if (missing.length) {
+      const shown = missing.slice(0, 3).join(', ') + (missing.length > 3 ? ` and ${missing.length - 3} more` : '');
+      throw fail(`the archive ends without ${shown}`, null);
+    }
+    return { files: done };
+  } catch (e) {
+    const err = failure ?? classify(e, current, fail);
+    await chain.catch(() => {});
+    await cleanup(writtenFiles, createdDirs);
+    throw err;
+  } finally {
+    options.signal?.removeEventListener('abort', onUserAbort);
+  }
+}
+
+/** Turns an unexpected error (gunzip, network, file system) into the one integrity failure. */
+function classify(
+  e: unknown,
+  member: string | undefined,
+  fail: (p: string, m?: string | null, c?: unknown) => SyncError,
+): SyncError {
+  const msg = e instanceof Error ? e.message : String(e);
+  const code = (e as { code?: string }).code ?? '';
+  if (code.startsWith('Z_') || /unexpected end of file|incorrect header|invalid/i.test(msg)) {
+    return fail(`the gzip data is truncated or corrupt (${msg})`, member, e);
+  }
+  return fail(msg, member, e);
+}
+
+function describeType(entry: ReadEntry): string {
+  switch (entry.type) {
+    case 'SymbolicLink':
+      return `is a symbolic link (to ${entry.linkpath ?? '?'}); Bilancio Sync archives never contain links`;
+    case 'Link':
+      return `is a hard link (to ${entry.linkpath ?? '?'}); Bilancio Sync archives never contain links`;
+    case 'CharacterDevice':
+    case 'BlockDevice':
+      return `is a device file (${entry.type}); only regular files are allowed`;
+    case 'FIFO':
+      return 'is a FIFO; only regular files are allowed';
+    case 'Directory':
+      return 'is a directory that holds no file of the manifest';
+    default:
+      return `has unsupported tar entry type ${entry.type}`;
+  }
+}
+
+/**
+ * Pumps one entry into an open file. The entry is paused while each chunk is written, which makes
+ * the parser report backpressure, which pauses gunzip and the network stream behind it.
+ */
+function copyInto(
+  entry: ReadEntry,
+  fh: FileHandle,
+  hash: ReturnType<typeof createHash>,
+  signal: AbortSignal,
+  failed: () => Error | undefined,
+): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    let n = 0;
+    const onAbort = (): void => reject(failed() ?? new Error('aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    const settle = (err?: unknown): void => {
+      signal.removeEventListener('abort', onAbort);
+      if (err) reject(err);
+      else resolve(n);
+    };
+    let writing = Promise.resolve();
+    entry.on('data', (chunk: Buffer) => {
+      hash.update(chunk);
+      n += chunk.length;
+      entry.pause();
+      writing = writing
+        .then(() => fh.write(chunk))
+        .then(() => {
+          if (!failed()) entry.resume();
+        });
+      writing.catch(settle);
+    });
+    entry.on('end', () => {
+      writing.then(() => settle(), settle);
+    });
+    entry.resume();
+  });
+}
+
+function ancestorDirs(paths: Iterable<string>): Set<string> {
+  const dirs = new Set<string>();
+  for (const p of paths) {
+    for (let i = p.indexOf('/'); i !== -1; i = p.indexOf('/', i + 1)) dirs.add(p.slice(0, i));
+  }
+  return dirs;
+}
+
+function drop(entry: ReadEntry): Promise<void> {
+  return new Promise((resolve) => {
+    entry.on('end', resolve);
+    entry.resume();
+  });
+}
+
+/** Removes the files this call wrote, then the directories it created, deepest first. */
+async function cleanup(files: string[], dirs: string[]): Promise<void> {
+  for (const f of files) await rm(f, { force: true });
+  const unique = [...new Set(dirs)].sort((a, b) => b.length - a.length);
+  for (const d of unique) await rmdir(d).catch(() => {}); // not empty: someone else's files
+}

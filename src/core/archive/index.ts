@@ -1,0 +1,5 @@
+/** Branch archives: deterministic streaming tar.gz out, verified hostile-safe extraction in. */
+export { extractArchive, type ExtractOptions, type ExtractResult } from './ArchiveExtractor.js';
+export { type ArchiveHandle, type ArchiveOptions, type ArchiveResult, createArchive } from './ArchiveWriter.js';
+export { memberPathProblem } from './memberPath.js';
+export { type MoveOptions, moveIntoPlace } from './moveIntoPlace.js';

@@ -1,0 +1,305 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { hostname, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { parse as parseDotenv } from 'dotenv';
+import { SyncError } from '../errors.js';
+import { type AppPaths, appPaths } from './paths.js';
+import { type ConfigFile, configFileSchema } from './schema.js';
+
+export type S3Preset = 'r2' | 'b2' | 'aws' | 'minio' | 'custom';
+
+export type ObjectStoreConfig =
+  | { kind: 'local'; root: string }
+  | {
+      kind: 's3';
+      preset: S3Preset;
+      endpoint: string | undefined;
+      region: string;
+      bucket: string;
+      prefix: string;
+      accessKeyId: string;
+      secretAccessKey: string;
+      forcePathStyle: boolean;
+      partSizeBytes: number | undefined;
+    };
+
+export type CatalogConfig =
+  | { kind: 'sqlite'; path: string }
+  | { kind: 'postgres'; url: string }
+  | { kind: 'supabase'; url: string; key: string };
+
+export interface AppConfig {
+  paths: AppPaths;
+  journalPath: string;
+  owner: string;
+  sourceHost: string;
+  objectStore: ObjectStoreConfig;
+  catalog: CatalogConfig;
+  compressionLevel: number;
+  archiveConcurrency: number;
+  settleMs: number;
+  /** The files that contributed settings, for `status` and `doctor`. */
+  sources: string[];
+}
+
+export const DEFAULT_BUCKET = 'bilancio-experiments';
+
+/**
+ * Settings come from, strongest first: the process environment, a `.env` in the working folder, a `.env`
+ * in the config folder, the config file; what none of them sets falls back to the embedded default
+ * (a local archive folder and a local SQLite catalog in the app's data folder).
+ */
+export function loadConfig(options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): AppConfig {
+  const baseEnv = options.env ?? process.env;
+  const paths = appPaths(baseEnv);
+  const sources: string[] = [];
+
+  const dotenvFiles = [join(options.cwd ?? process.cwd(), '.env'), join(paths.configDir, '.env')];
+  const fromDotenv: Record<string, string> = {};
+  for (const file of dotenvFiles.reverse()) {
+    if (!existsSync(file)) continue;
+    Object.assign(fromDotenv, parseDotenv(readFileSync(file)));
+    sources.push(file);
+  }
+  const env: NodeJS.ProcessEnv = { ...fromDotenv, ...baseEnv };
+
+  const configPath = env.BILANCIO_SYNC_CONFIG ?? join(paths.configDir, 'config.json');
+  const file = readConfigFile(configPath, Boolean(env.BILANCIO_SYNC_CONFIG));
+  if (file) sources.push(configPath);
+
+  return {
+    paths,
+    journalPath: join(paths.dataDir, 'journal.sqlite'),
+    owner: env.BILANCIO_SYNC_OWNER ?? file?.owner ?? safeUsername(),
+    sourceHost: hostname(),
+    objectStore: resolveObjectStore(env, file, paths),
+    catalog: resolveCatalog(env, file, paths),
+    compressionLevel: intSetting(env, 'BILANCIO_SYNC_COMPRESSION_LEVEL', 0, 9) ?? file?.compressionLevel ?? 6,
+    archiveConcurrency:
+      intSetting(env, 'BILANCIO_SYNC_ARCHIVE_CONCURRENCY', 1, 16) ?? file?.archiveConcurrency ?? 2,
+    settleMs:
+      (intSetting(env, 'BILANCIO_SYNC_SETTLE_SECONDS', 0, 86_400) ?? file?.settleSeconds ?? 10) * 1000,
+    sources,
+  };
+}
+
+function readConfigFile(path: string, required: boolean): ConfigFile | null {
+  if (!existsSync(path)) {
+    if (required) {
+      throw new SyncError(
+        'configuration',
+        `BILANCIO_SYNC_CONFIG names ${path}, which does not exist.`,
+        'Create the file or unset BILANCIO_SYNC_CONFIG.',
+      );
+    }
+    return null;
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new SyncError(
+      'configuration',
+      `The config file ${path} is not valid JSON: ${(e as Error).message}`,
+      'Fix the file (or move it aside to use the defaults).',
+    );
+  }
+  const parsed = configFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`);
+    throw new SyncError(
+      'configuration',
+      `The config file ${path} has a bad setting: ${problems.join('; ')}`,
+      'See "Configuration" in the README for the allowed settings.',
+    );
+  }
+  return parsed.data;
+}
+
+function resolveObjectStore(
+  env: NodeJS.ProcessEnv,
+  file: ConfigFile | null,
+  paths: AppPaths,
+): ObjectStoreConfig {
+  const fromFile = file?.objectStore;
+  const endpoint = env.R2_ENDPOINT_URL ?? (fromFile?.kind === 's3' ? fromFile.endpoint : undefined);
+  const s3Wanted = Boolean(env.R2_ENDPOINT_URL || env.R2_ACCESS_KEY_ID || fromFile?.kind === 's3');
+  if (!s3Wanted) {
+    const root = env.BILANCIO_SYNC_ARCHIVE_DIR ?? (fromFile?.kind === 'local' ? fromFile.root : undefined);
+    return { kind: 'local', root: root ?? join(paths.dataDir, 'archive') };
+  }
+  const s3File = fromFile?.kind === 's3' ? fromFile : undefined;
+  const accessKeyId = env.R2_ACCESS_KEY_ID ?? s3File?.accessKeyId;
+  const secretAccessKey = env.R2_SECRET_ACCESS_KEY ?? s3File?.secretAccessKey;
+  const preset = (env.BILANCIO_S3_PRESET as S3Preset | undefined) ?? s3File?.preset ?? guessPreset(endpoint);
+  if (!['r2', 'b2', 'aws', 'minio', 'custom'].includes(preset)) {
+    throw new SyncError(
+      'configuration',
+      `BILANCIO_S3_PRESET is "${preset}", which is not a known preset.`,
+      'Use one of r2, b2, aws, minio, custom.',
+    );
+  }
+  if (endpoint !== undefined && !/^https?:\/\/[^/\s]+/.test(endpoint)) {
+    throw new SyncError(
+      'configuration',
+      `R2_ENDPOINT_URL "${endpoint}" is not an http(s) URL.`,
+      'Set it to the S3 endpoint, e.g. https://<account>.r2.cloudflarestorage.com',
+    );
+  }
+  if (endpoint === undefined && preset !== 'aws') {
+    throw new SyncError(
+      'configuration',
+      'Object storage credentials are set but R2_ENDPOINT_URL is not.',
+      'Set R2_ENDPOINT_URL to your bucket endpoint (Cloudflare R2: https://<account>.r2.cloudflarestorage.com).',
+    );
+  }
+  const missing = [
+    accessKeyId ? null : 'R2_ACCESS_KEY_ID',
+    secretAccessKey ? null : 'R2_SECRET_ACCESS_KEY',
+  ].filter((x): x is string => x !== null);
+  if (missing.length > 0 || !accessKeyId || !secretAccessKey) {
+    throw new SyncError(
+      'configuration',
+      `Object storage is configured but ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set.`,
+      'Set the missing variable(s) in the environment or in a .env file (see the README).',
+    );
+  }
+  const partSizeMiB = intSetting(env, 'BILANCIO_S3_PART_SIZE_MIB', 5, 5120) ?? s3File?.partSizeMiB;
+  return {
+    kind: 's3',
+    preset,
+    endpoint,
+    region: env.BILANCIO_S3_REGION ?? s3File?.region ?? guessRegion(preset, endpoint),
+    bucket: env.R2_BUCKET_NAME ?? s3File?.bucket ?? DEFAULT_BUCKET,
+    prefix: normalisePrefix(env.BILANCIO_S3_PREFIX ?? s3File?.prefix ?? ''),
+    accessKeyId,
+    secretAccessKey,
+    forcePathStyle: s3File?.forcePathStyle ?? (preset === 'minio' || preset === 'custom'),
+    partSizeBytes: partSizeMiB === undefined ? undefined : partSizeMiB * 1024 * 1024,
+  };
+}
+
+function resolveCatalog(env: NodeJS.ProcessEnv, file: ConfigFile | null, paths: AppPaths): CatalogConfig {
+  // A direct Postgres URL wins: it can also apply the schema itself.
+  if (env.BILANCIO_DATABASE_URL) return { kind: 'postgres', url: env.BILANCIO_DATABASE_URL };
+  if (env.SUPABASE_URL || env.SUPABASE_KEY) {
+    if (!env.SUPABASE_URL || !env.SUPABASE_KEY) {
+      const missing = env.SUPABASE_URL ? 'SUPABASE_KEY' : 'SUPABASE_URL';
+      throw new SyncError(
+        'configuration',
+        `Supabase is half configured: ${missing} is not set.`,
+        'Set both SUPABASE_URL and SUPABASE_KEY (see "Supabase setup" in the README), or neither.',
+      );
+    }
+    if (!/^https?:\/\//.test(env.SUPABASE_URL)) {
+      throw new SyncError(
+        'configuration',
+        `SUPABASE_URL "${env.SUPABASE_URL}" is not an http(s) URL.`,
+        'It looks like https://<project>.supabase.co',
+      );
+    }
+    return { kind: 'supabase', url: env.SUPABASE_URL, key: env.SUPABASE_KEY };
+  }
+  const c = file?.catalog;
+  if (c?.kind === 'postgres' || c?.kind === 'supabase') return c;
+  const path = env.BILANCIO_SYNC_CATALOG_PATH ?? (c?.kind === 'sqlite' ? c.path : undefined);
+  return { kind: 'sqlite', path: path ?? join(paths.dataDir, 'catalog.sqlite') };
+}
+
+function guessPreset(endpoint: string | undefined): S3Preset {
+  if (!endpoint) return 'aws';
+  const host = safeHost(endpoint);
+  if (host.endsWith('.r2.cloudflarestorage.com')) return 'r2';
+  if (host.endsWith('.backblazeb2.com')) return 'b2';
+  if (host.endsWith('.amazonaws.com')) return 'aws';
+  return 'custom';
+}
+
+function guessRegion(preset: S3Preset, endpoint: string | undefined): string {
+  if (preset === 'r2') return 'auto';
+  const host = endpoint ? safeHost(endpoint) : '';
+  const m = /^s3[.-]([a-z0-9-]+)\.(backblazeb2|amazonaws)\.com$/.exec(host);
+  return m?.[1] ?? 'us-east-1';
+}
+
+function safeHost(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return '';
+  }
+}
+
+function normalisePrefix(prefix: string): string {
+  const trimmed = prefix.replace(/^\/+|\/+$/g, '');
+  return trimmed === '' ? '' : `${trimmed}/`;
+}
+
+function intSetting(env: NodeJS.ProcessEnv, name: string, min: number, max: number): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new SyncError(
+      'configuration',
+      `${name} is "${raw}"; it must be a whole number from ${min} to ${max}.`,
+      `Fix or unset ${name}.`,
+    );
+  }
+  return n;
+}
+
+function safeUsername(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The configuration with every secret replaced, safe to print or send to a UI. */
+export function describeConfig(config: AppConfig): Record<string, unknown> {
+  const store = config.objectStore;
+  const catalog = config.catalog;
+  return {
+    dataDir: config.paths.dataDir,
+    journal: config.journalPath,
+    owner: config.owner,
+    objectStore:
+      store.kind === 'local'
+        ? { kind: 'local', root: store.root }
+        : {
+            kind: 's3',
+            preset: store.preset,
+            endpoint: store.endpoint,
+            region: store.region,
+            bucket: store.bucket,
+            prefix: store.prefix,
+            accessKeyId: redact(store.accessKeyId),
+          },
+    catalog:
+      catalog.kind === 'sqlite'
+        ? catalog
+        : catalog.kind === 'postgres'
+          ? { kind: 'postgres', url: redactUrl(catalog.url) }
+          : { kind: 'supabase', url: catalog.url, key: '(set)' },
+    compressionLevel: config.compressionLevel,
+    archiveConcurrency: config.archiveConcurrency,
+    settleSeconds: config.settleMs / 1000,
+    sources: config.sources,
+  };
+}
+
+function redact(value: string): string {
+  return value.length <= 4 ? '****' : `${value.slice(0, 4)}…`;
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '****';
+    return u.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
+}

@@ -1,0 +1,431 @@
+import { createReadStream } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import type { EngineEventListener } from '../../shared/events.js';
+import { createArchive } from '../archive/ArchiveWriter.js';
+import { SyncError, toSyncError } from '../errors.js';
+import type { Journal } from '../journal/Journal.js';
+import type { Catalog } from '../stores/Catalog.js';
+import type { ObjectStore } from '../stores/ObjectStore.js';
+import { countComparisonRows, countRegistryRows, readAggregates } from '../sweep/aggregates.js';
+import { assessCompletion } from '../sweep/completion.js';
+import { detectLayout } from '../sweep/layout.js';
+import { buildFileManifest } from '../sweep/manifest.js';
+import type { FileEntry, SweepType } from '../types.js';
+import { buildCatalogWrite } from './catalogWrite.js';
+import { manifestKey, validateSweepName } from './keys.js';
+import { MANIFEST_FORMAT, writeManifest } from './manifestIO.js';
+import { ProgressMeter } from './ProgressMeter.js';
+import { type PlannedObject, planSync } from './planSync.js';
+import type { ManifestObject, RemoteManifest } from './RemoteManifest.js';
+import { RevisionKeeper } from './RevisionKeeper.js';
+import { TOOL_VERSION } from './version.js';
+
+export interface SyncEngineDeps {
+  store: ObjectStore;
+  catalog: Catalog;
+  journal: Journal;
+  owner: string;
+  sourceHost: string;
+  compressionLevel: number;
+  /** Archives built and uploaded at once (branches in parallel). */
+  archiveConcurrency: number;
+  settleMs: number;
+}
+
+export interface SyncOptions {
+  name?: string;
+  type?: SweepType;
+  full?: boolean;
+  dryRun?: boolean;
+  /** Sync a crashed (incomplete) or failed sweep as it stands. */
+  allowIncomplete?: boolean;
+  /** If the sweep only needs to settle (finished, written moments ago), wait for it instead of refusing. */
+  waitForSettle?: boolean;
+  signal?: AbortSignal;
+  onEvent?: EngineEventListener;
+}
+
+export interface SyncResult {
+  sweep: string;
+  path: string;
+  result: 'synced' | 'noop' | 'dry-run';
+  revision: number;
+  full: boolean;
+  bytesUploaded: number;
+  objectsUploaded: number;
+  objectsReused: number;
+  warnings: string[];
+  durationMs: number;
+  /** What was (or, for a dry run, would be) written. */
+  objects: Array<{ key: string; action: 'upload' | 'reuse'; sourceBytes: number }>;
+}
+
+/**
+ * Syncs one sweep folder: aggregates to the catalog, files and branch archives to the object store,
+ * `manifest.json` last as the commit point. Idempotent: a second sync of an unchanged sweep uploads
+ * nothing; a changed sweep becomes a new revision and earlier revisions stay restorable.
+ */
+export class SyncEngine {
+  constructor(private readonly deps: SyncEngineDeps) {}
+
+  async syncSweep(sweepPath: string, options: SyncOptions = {}): Promise<SyncResult> {
+    const started = Date.now();
+    const path = resolve(sweepPath);
+    const emit = options.onEvent ?? (() => {});
+    const name = validateSweepName(options.name ?? basename(path));
+    const { journal } = this.deps;
+
+    const layout = await detectLayout(path);
+    await this.ensureFinished(path, name, layout, options);
+    const aggregates = await readAggregates(path, layout);
+    const sweepType = options.type ?? layout.type;
+
+    const cache = journal.getFileCache(path);
+    const files = await buildFileManifest(path, { cache });
+    journal.replaceFileCache(path, files);
+
+    const sweepRow = journal.upsertSweep({ path, name, sweepType });
+    const keeper = new RevisionKeeper(this.deps.store, name);
+    const remote = await keeper.current();
+    const plan = planSync(name, files, layout.archiveUnits, remote, options.full ?? false);
+    const warnings = this.shrinkWarnings(name, remote, countComparisonRows(aggregates));
+    for (const message of warnings) emit({ type: 'warning', sweep: name, message });
+
+    const planned = plan.objects.map((o) => ({
+      key: o.key,
+      action: o.reuse ? ('reuse' as const) : ('upload' as const),
+      sourceBytes: sourceBytes(o),
+    }));
+    const base = { sweep: name, path, revision: plan.revision, full: plan.full, warnings, objects: planned };
+
+    if (options.dryRun) {
+      return {
+        ...base,
+        result: 'dry-run',
+        bytesUploaded: 0,
+        objectsUploaded: 0,
+        objectsReused: 0,
+        durationMs: Date.now() - started,
+      };
+    }
+
+    const attempt = journal.startAttempt(sweepRow.id);
+    journal.setState(sweepRow.id, 'syncing', `revision ${plan.revision}`);
+    try {
+      if (plan.unchanged && remote) {
+        await this.repairCatalog(name, sweepType, aggregates, remote);
+        journal.finishAttempt(attempt, { result: 'noop' });
+        journal.setState(sweepRow.id, 'synced', `already synced (revision ${remote.revision})`, {
+          lastError: null,
+        });
+        this.recordRevisionOnce(sweepRow.id, remote);
+        const result: SyncResult = {
+          ...base,
+          result: 'noop',
+          bytesUploaded: 0,
+          objectsUploaded: 0,
+          objectsReused: plan.objects.length,
+          durationMs: Date.now() - started,
+        };
+        emit({
+          type: 'sync-finished',
+          sweep: name,
+          result: 'noop',
+          revision: remote.revision,
+          bytesUploaded: 0,
+          objectsUploaded: 0,
+          durationMs: result.durationMs,
+        });
+        return result;
+      }
+
+      const bytesTotal = plan.objects.filter((o) => !o.reuse).reduce((n, o) => n + sourceBytes(o), 0);
+      emit({ type: 'sync-started', sweep: name, path, revision: plan.revision, bytesTotal, full: plan.full });
+      if (remote) {
+        const replaced = new Map(
+          plan.objects
+            .filter((o) => !o.reuse)
+            .map((o) => [o.key, o.kind === 'aggregate' ? o.file.sha256 : '']),
+        );
+        warnings.push(...(await keeper.preserveBefore(remote, replaced)));
+      }
+
+      const meter = new ProgressMeter(bytesTotal);
+      const report = (key: string) =>
+        emit({
+          type: 'progress',
+          sweep: name,
+          phase: 'uploading',
+          key,
+          bytesDone: meter.bytesDone,
+          bytesTotal,
+          bytesPerSecond: meter.bytesPerSecond,
+          etaSeconds: meter.etaSeconds,
+        });
+      const written = await this.writeObjects(plan.objects, path, name, meter, report, options.signal, emit);
+
+      const manifest: RemoteManifest = {
+        format: MANIFEST_FORMAT,
+        sweep: name,
+        sweepType,
+        revision: plan.revision,
+        full: plan.full,
+        createdAt: new Date(Math.min(...files.map((f) => f.mtimeMs), Date.now())).toISOString(),
+        syncedAt: new Date().toISOString(),
+        sourceHost: this.deps.sourceHost,
+        sourcePath: path,
+        toolVersion: TOOL_VERSION,
+        files: plan.files,
+        objects: written.objects,
+        stats: {
+          comparisonRows: countComparisonRows(aggregates),
+          registryRows: countRegistryRows(aggregates),
+          totalBytes: plan.files.reduce((n, f) => n + f.size, 0),
+        },
+        warnings,
+      };
+      emit({ type: 'progress', sweep: name, phase: 'cataloguing', bytesDone: bytesTotal, bytesTotal });
+      await this.deps.catalog.writeSweep(
+        buildCatalogWrite({ name, owner: this.deps.owner, sweepType, aggregates, manifest }),
+      );
+      options.signal?.throwIfAborted();
+      await writeManifest(this.deps.store, manifestKey(name), manifest); // the commit point
+
+      journal.transaction(() => {
+        journal.recordRevision(sweepRow.id, manifest, {
+          bytes: written.objects.reduce((n, o) => n + o.size, 0),
+        });
+        journal.finishAttempt(attempt, {
+          result: 'synced',
+          bytesUploaded: written.bytesUploaded,
+          objectsUploaded: written.uploaded,
+        });
+        journal.setState(sweepRow.id, 'synced', `revision ${plan.revision}`, { lastError: null });
+        for (const message of warnings)
+          journal.addEvent({ level: 'warning', kind: 'sync-warning', sweepId: sweepRow.id, message });
+        journal.addEvent({
+          level: 'info',
+          kind: 'synced',
+          sweepId: sweepRow.id,
+          message: `${name} synced as revision ${plan.revision} (${written.uploaded} objects uploaded)`,
+        });
+      });
+      const durationMs = Date.now() - started;
+      emit({
+        type: 'sync-finished',
+        sweep: name,
+        result: 'synced',
+        revision: plan.revision,
+        bytesUploaded: written.bytesUploaded,
+        objectsUploaded: written.uploaded,
+        durationMs,
+      });
+      return {
+        ...base,
+        result: 'synced',
+        bytesUploaded: written.bytesUploaded,
+        objectsUploaded: written.uploaded,
+        objectsReused: plan.objects.length - written.uploaded,
+        durationMs,
+      };
+    } catch (e) {
+      const err = toSyncError(e);
+      const aborted = options.signal?.aborted === true;
+      journal.transaction(() => {
+        journal.finishAttempt(attempt, { result: aborted ? 'aborted' : 'failed', error: err.message });
+        journal.setState(sweepRow.id, aborted ? 'queued' : 'failed', err.message, { lastError: err.message });
+        journal.addEvent({
+          level: 'error',
+          kind: aborted ? 'sync-aborted' : 'sync-failed',
+          sweepId: sweepRow.id,
+          message: err.message,
+        });
+      });
+      emit({ type: 'sync-failed', sweep: name, message: err.message, category: err.category });
+      throw err;
+    }
+  }
+
+  private async ensureFinished(
+    path: string,
+    name: string,
+    layout: Awaited<ReturnType<typeof detectLayout>>,
+    options: SyncOptions,
+  ): Promise<void> {
+    for (;;) {
+      const c = await assessCompletion(path, layout, { settleMs: this.deps.settleMs });
+      if (c.state === 'complete') return;
+      const settling = c.state === 'running' && c.terminalSignal !== null && c.runningRows === 0;
+      if (settling && options.waitForSettle) {
+        const waitMs = Math.max(200, c.lastModifiedMs + this.deps.settleMs - Date.now());
+        await new Promise((r) => setTimeout(r, waitMs));
+        options.signal?.throwIfAborted();
+        continue;
+      }
+      if ((c.state === 'incomplete' || c.state === 'failed') && options.allowIncomplete) return;
+      const hint =
+        c.state === 'running'
+          ? 'Wait until bilancio has finished writing it (watch mode syncs it by itself once it is done).'
+          : 'If you want what it holds anyway, run the sync again with --allow-incomplete.';
+      throw new SyncError('not-ready', `${name} is ${c.state}: ${c.reason}`, hint);
+    }
+  }
+
+  /** Warn loudly when comparison.csv lost rows since the last revision (a lossy bilancio resume). */
+  private shrinkWarnings(name: string, remote: RemoteManifest | null, rows: number | null): string[] {
+    const before = remote?.stats.comparisonRows;
+    if (!remote || before === null || before === undefined || rows === null || rows >= before) return [];
+    return [
+      `${name}: the comparison table shrank from ${before} to ${rows} rows since revision ${remote.revision} ` +
+        '(a resumed bilancio sweep overwrites it with only the new pairs). ' +
+        `Revision ${remote.revision} is kept: restore it with \`bilancio-sync download ${name} <folder> --revision ${remote.revision}\`.`,
+    ];
+  }
+
+  /** The catalog must hold the revision the store holds (a sync may have died between the two). */
+  private async repairCatalog(
+    name: string,
+    sweepType: SweepType,
+    aggregates: Awaited<ReturnType<typeof readAggregates>>,
+    remote: RemoteManifest,
+  ): Promise<void> {
+    const row = await this.deps.catalog.getSweep(name, this.deps.owner);
+    if (row && row.revision === remote.revision) return;
+    await this.deps.catalog.writeSweep(
+      buildCatalogWrite({ name, owner: this.deps.owner, sweepType, aggregates, manifest: remote }),
+    );
+  }
+
+  private recordRevisionOnce(sweepId: number, manifest: RemoteManifest): void {
+    const latest = this.deps.journal.latestRevision(sweepId);
+    if (latest?.revision !== manifest.revision) this.deps.journal.recordRevision(sweepId, manifest);
+  }
+
+  private async writeObjects(
+    objects: PlannedObject[],
+    root: string,
+    sweep: string,
+    meter: ProgressMeter,
+    report: (key: string) => void,
+    signal: AbortSignal | undefined,
+    emit: EngineEventListener,
+  ): Promise<{ objects: ManifestObject[]; bytesUploaded: number; uploaded: number }> {
+    const out: ManifestObject[] = new Array(objects.length);
+    let bytesUploaded = 0;
+    let uploaded = 0;
+    // Observed compression ratio (source / gzip bytes), to turn archive bytes sent into source progress.
+    let ratio = 3;
+    const writeOne = async (i: number): Promise<void> => {
+      const o = objects[i]!;
+      signal?.throwIfAborted();
+      if (o.reuse) {
+        out[i] = o.reuse;
+        emit({ type: 'object-done', sweep, key: o.key, size: o.reuse.size, skipped: true });
+        return;
+      }
+      if (o.kind === 'aggregate') {
+        let sent = 0;
+        const info = await this.deps.store.put(o.key, createReadStream(join(root, o.file.path)), {
+          sha256: o.file.sha256,
+          size: o.file.size,
+          contentType: contentTypeOf(o.file.path),
+          signal,
+          onProgress: (n) => {
+            meter.advance(n - sent);
+            sent = n;
+            report(o.key);
+          },
+        });
+        meter.advance(o.file.size - sent);
+        out[i] = {
+          key: o.key,
+          size: info.size,
+          sha256: info.sha256 ?? o.file.sha256,
+          kind: 'aggregate',
+          files: [o.file.path],
+        };
+        bytesUploaded += info.size;
+      } else {
+        const unitBytes = sourceBytes(o);
+        let credited = 0;
+        const archive = createArchive(root, o.files, { level: this.deps.compressionLevel, signal });
+        const put = this.deps.store.put(o.key, archive.stream, {
+          contentType: 'application/gzip',
+          signal,
+          onProgress: (n) => {
+            const estimate = Math.min(unitBytes, Math.round(n * ratio));
+            meter.advance(estimate - credited);
+            credited = estimate;
+            report(o.key);
+          },
+        });
+        // Both must settle: a failed archive fails the upload, a failed upload must stop the archive.
+        const [info, made] = await Promise.all([put, archive.done]).catch(async (e) => {
+          archive.stream.destroy();
+          await Promise.allSettled([put, archive.done]);
+          throw e;
+        });
+        if (info.sha256 !== undefined && info.sha256 !== made.sha256) {
+          throw new SyncError(
+            'integrity',
+            `${o.key}: the store holds other bytes than the archive written (sha256 differs).`,
+            'Sync again; if it repeats, run `bilancio-sync doctor`.',
+          );
+        }
+        ratio = made.size > 0 ? unitBytes / made.size : ratio;
+        meter.advance(unitBytes - credited);
+        out[i] = {
+          key: o.key,
+          size: made.size,
+          sha256: made.sha256,
+          kind: 'archive',
+          branch: o.branch,
+          files: o.files.map((f) => f.path),
+        };
+        bytesUploaded += made.size;
+      }
+      uploaded += 1;
+      emit({ type: 'object-done', sweep, key: o.key, size: out[i]!.size, skipped: false });
+    };
+
+    // Loose files first (small, a few at a time), then archives in parallel up to the concurrency limit.
+    const loose = objects.flatMap((o, i) => (o.kind === 'aggregate' ? [i] : []));
+    const archives = objects.flatMap((o, i) => (o.kind === 'archive' ? [i] : []));
+    await runPool(loose, 4, writeOne);
+    await runPool(archives, this.deps.archiveConcurrency, writeOne);
+    return { objects: out, bytesUploaded, uploaded };
+  }
+}
+
+function sourceBytes(o: PlannedObject): number {
+  return o.kind === 'aggregate' ? o.file.size : o.files.reduce((n: number, f: FileEntry) => n + f.size, 0);
+}
+
+function contentTypeOf(path: string): string {
+  if (path.endsWith('.csv')) return 'text/csv';
+  if (path.endsWith('.json')) return 'application/json';
+  if (path.endsWith('.html')) return 'text/html';
+  if (path.endsWith('.jsonl')) return 'application/x-ndjson';
+  if (path.endsWith('.txt') || path.endsWith('.log')) return 'text/plain';
+  return 'application/octet-stream';
+}
+
+/** Run `work` over `items` with at most `limit` at once; the first failure stops new work and is thrown. */
+export async function runPool<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const worker = async (): Promise<void> => {
+    while (!failed && next < items.length) {
+      const item = items[next++]!;
+      try {
+        await work(item);
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
+    }
+  };
+  const results = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failure) throw failure.reason;
+}

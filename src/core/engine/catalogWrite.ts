@@ -1,0 +1,99 @@
+import type { CatalogSweepWrite, RegistryRowWrite } from '../stores/Catalog.js';
+import type { SweepAggregates } from '../sweep/aggregates.js';
+import type { CsvRow, Json, SweepType } from '../types.js';
+import type { RemoteManifest } from './RemoteManifest.js';
+
+/** Turn a sweep's aggregates into the catalog rows of one revision (SPEC §2). */
+export function buildCatalogWrite(args: {
+  name: string;
+  owner: string;
+  sweepType: SweepType;
+  aggregates: SweepAggregates;
+  manifest: RemoteManifest;
+}): CatalogSweepWrite {
+  const { aggregates, manifest } = args;
+  const summary = aggregates.summary?.data ?? null;
+  const isRing = args.sweepType === 'ring';
+  const comparison = aggregates.comparison?.table ?? null;
+  return {
+    name: args.name,
+    owner: args.owner,
+    sweepType: args.sweepType,
+    revision: manifest.revision,
+    createdAt: manifest.createdAt,
+    config: objectField(summary, 'config') ?? jobManifestConfig(aggregates),
+    summary,
+    pairsTotal: intField(summary, 'total_pairs') ?? (isRing ? (comparison?.rows.length ?? null) : null),
+    pairsCompleted: intField(summary, 'completed_pairs') ?? (isRing ? completedRingRuns(aggregates) : null),
+    manifest,
+    totalBytes: manifest.stats.totalBytes,
+    archiveBytes: manifest.objects.filter((o) => o.kind === 'archive').reduce((n, o) => n + o.size, 0),
+    sourceHost: manifest.sourceHost,
+    comparisonHeader: isRing ? [] : (comparison?.header ?? []),
+    comparisonRows: isRing ? [] : (comparison?.rows ?? []),
+    registryRows: registryRows(aggregates, isRing ? (comparison?.rows ?? []) : []),
+  };
+}
+
+/**
+ * Registry rows of every branch. A ring sweep has no comparison.csv: each results.csv row's metrics are
+ * kept with its run (SPEC §2), under their own names, or `result.<name>` where a registry column has it.
+ */
+function registryRows(aggregates: SweepAggregates, results: CsvRow[]): RegistryRowWrite[] {
+  const resultsByRun = new Map(results.filter((r) => r.run_id).map((r) => [r.run_id as string, r]));
+  const rows: RegistryRowWrite[] = [];
+  const seen = new Set<string>();
+  for (const registry of aggregates.registries) {
+    for (const row of registry.table.rows) {
+      const runId = row.run_id;
+      if (!runId || seen.has(runId)) continue; // a run listed twice (resume) is one run: first wins
+      seen.add(runId);
+      const parameters: CsvRow = { ...row };
+      const result = resultsByRun.get(runId);
+      if (result) {
+        for (const [k, v] of Object.entries(result)) parameters[k in row ? `result.${k}` : k] = v;
+        resultsByRun.delete(runId);
+      }
+      rows.push({
+        runId,
+        branch: registry.branch === '' ? null : registry.branch,
+        status: row.status ?? null,
+        parameters,
+      });
+    }
+  }
+  // Results whose run has no registry row (older ring sweeps) are kept as rows of their own.
+  for (const [runId, result] of resultsByRun) {
+    rows.push({ runId, branch: null, status: null, parameters: { ...result } });
+  }
+  return rows;
+}
+
+function completedRingRuns(aggregates: SweepAggregates): number | null {
+  if (aggregates.registries.length === 0) return null;
+  return aggregates.registries.reduce(
+    (n, r) => n + r.table.rows.filter((x) => x.status === 'completed').length,
+    0,
+  );
+}
+
+function jobManifestConfig(aggregates: SweepAggregates): Json | null {
+  for (const m of aggregates.jobManifests) {
+    const config = objectField(m.data, 'config');
+    if (config) return config;
+  }
+  return null;
+}
+
+function objectField(value: Json | null, key: string): Json | null {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
+  const v = value[key];
+  return v !== undefined && v !== null && typeof v === 'object' ? v : null;
+}
+
+function intField(value: Json | null, key: string): number | null {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
+  const v = value[key];
+  const n = typeof v === 'string' ? Number(v) : v;
+  return typeof n === 'number' && Number.isInteger(n) ? n : null;
+}

@@ -1,0 +1,3 @@
+export { JOURNAL_MIGRATIONS } from './migrations.js';
+export { type AttemptOutcome, type EventInput, Journal, type JournalOptions, type SweepUpsert } from './Journal.js';
+export * from './types.js';

@@ -1,0 +1,211 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm, stat, utimes } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { EngineEventListener } from '../../shared/events.js';
+import { extractArchive } from '../archive/ArchiveExtractor.js';
+import { moveIntoPlace } from '../archive/moveIntoPlace.js';
+import { ProgressMeter } from '../engine/ProgressMeter.js';
+import type { ManifestObject, RemoteManifest } from '../engine/RemoteManifest.js';
+import { RevisionKeeper } from '../engine/RevisionKeeper.js';
+import { runPool } from '../engine/SyncEngine.js';
+import { SyncError, toSyncError } from '../errors.js';
+import type { ObjectStore } from '../stores/ObjectStore.js';
+import type { FileEntry } from '../types.js';
+
+export interface RestoreOptions {
+  revision?: number;
+  overwrite?: boolean;
+  signal?: AbortSignal;
+  onEvent?: EngineEventListener;
+  concurrency?: number;
+}
+
+export interface RestoreResult {
+  sweep: string;
+  revision: number;
+  outputPath: string;
+  files: number;
+  bytes: number;
+  full: boolean;
+  warnings: string[];
+}
+
+/**
+ * Restores a synced revision into `outputPath`, recreating the sweep's original layout. Every object is
+ * streamed straight into a staging folder inside `outputPath` (no temp archive), every file's sha256
+ * is checked against the manifest, and only when everything is verified are the files moved into place.
+ * A failure at any point leaves `outputPath` as it was.
+ */
+export async function restoreSweep(
+  store: ObjectStore,
+  sweep: string,
+  outputPath: string,
+  options: RestoreOptions = {},
+): Promise<RestoreResult> {
+  const emit = options.onEvent ?? (() => {});
+  const manifest = await findRevision(store, sweep, options.revision);
+  const target = resolve(outputPath);
+  await mkdir(target, { recursive: true });
+  if (!options.overwrite) await refuseExisting(target, manifest.files);
+
+  const staging = join(target, `.bilancio-sync-restore-${randomBytes(6).toString('hex')}`);
+  await mkdir(staging);
+  const byPath = new Map(manifest.files.map((f) => [f.path, f]));
+  const bytesTotal = manifest.files.reduce((n, f) => n + f.size, 0);
+  const meter = new ProgressMeter(bytesTotal);
+  try {
+    await runPool(manifest.objects, options.concurrency ?? 2, async (o) => {
+      options.signal?.throwIfAborted();
+      const expected = o.files.map((p) => byPath.get(p)).filter((f): f is FileEntry => f !== undefined);
+      if (expected.length !== o.files.length) {
+        throw new SyncError(
+          'integrity',
+          `The manifest of ${sweep} revision ${manifest.revision} lists ${o.key} with files it doesn't describe.`,
+          'The manifest is damaged; try another revision.',
+        );
+      }
+      const body = await store.get(o.key, { signal: options.signal });
+      const counted = countBytes(body, o);
+      if (o.kind === 'archive') await extractArchive(counted, staging, expected, { signal: options.signal });
+      else await writeVerified(counted, staging, expected[0]!, options.signal);
+      meter.advance(expected.reduce((n, f) => n + f.size, 0));
+      emit({
+        type: 'progress',
+        sweep,
+        phase: 'downloading',
+        key: o.key,
+        bytesDone: meter.bytesDone,
+        bytesTotal,
+        bytesPerSecond: meter.bytesPerSecond,
+        etaSeconds: meter.etaSeconds,
+      });
+    });
+    await moveIntoPlace(
+      staging,
+      target,
+      manifest.files.map((f) => f.path),
+      { overwrite: options.overwrite ?? false },
+    );
+  } catch (e) {
+    throw toSyncError(e);
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+  const warnings = manifest.full
+    ? []
+    : [
+        `Revision ${manifest.revision} of ${sweep} holds aggregates only: its run data was never synced (sync with --full).`,
+      ];
+  for (const message of warnings) emit({ type: 'warning', sweep, message });
+  return {
+    sweep,
+    revision: manifest.revision,
+    outputPath: target,
+    files: manifest.files.length,
+    bytes: bytesTotal,
+    full: manifest.full,
+    warnings,
+  };
+}
+
+/** The manifest of the requested revision (latest when none), or a not-found error listing what exists. */
+export async function findRevision(
+  store: ObjectStore,
+  sweep: string,
+  revision?: number,
+): Promise<RemoteManifest> {
+  const keeper = new RevisionKeeper(store, sweep);
+  const manifest = revision === undefined ? await keeper.current() : await keeper.revision(revision);
+  if (manifest) return manifest;
+  const all = await keeper.all();
+  if (all.length === 0) {
+    throw new SyncError(
+      'not-found',
+      `There is no synced sweep named "${sweep}" in ${store.description}.`,
+      'Run `bilancio-sync list-sweeps` to see the synced sweeps.',
+    );
+  }
+  throw new SyncError(
+    'not-found',
+    `${sweep} has no revision ${revision}; kept revisions: ${all.map((m) => m.revision).join(', ')}.`,
+    'Pass one of those to --revision.',
+  );
+}
+
+async function refuseExisting(target: string, files: FileEntry[]): Promise<void> {
+  const existing: string[] = [];
+  await runPool(files, 32, async (f) => {
+    if (
+      await stat(join(target, f.path)).then(
+        () => true,
+        () => false,
+      )
+    )
+      existing.push(f.path);
+  });
+  if (existing.length > 0) {
+    throw new SyncError(
+      'conflict',
+      `${existing.length} file(s) of the sweep already exist in ${target} (e.g. ${existing.sort()[0]}); nothing was written.`,
+      'Choose an empty folder, or pass --overwrite to replace them.',
+    );
+  }
+}
+
+/** Counts what arrives for an object so a short or long body is caught even before hashing. */
+function countBytes(body: NodeJS.ReadableStream, o: ManifestObject): Transform {
+  let n = 0;
+  const t = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      n += chunk.length;
+      cb(null, chunk);
+    },
+    flush(cb) {
+      cb(
+        n === o.size
+          ? null
+          : new SyncError(
+              'integrity',
+              `${o.key} is ${n} bytes in the store; the manifest says ${o.size}.`,
+              'The object was damaged or replaced; try another revision or sync the sweep again.',
+            ),
+      );
+    },
+  });
+  (body as NodeJS.ReadableStream & { on: (e: string, f: (err: Error) => void) => void }).on('error', (err) =>
+    t.destroy(err),
+  );
+  body.pipe(t);
+  return t;
+}
+
+async function writeVerified(
+  body: Transform,
+  staging: string,
+  file: FileEntry,
+  signal?: AbortSignal,
+): Promise<void> {
+  const dest = join(staging, file.path);
+  await mkdir(dirname(dest), { recursive: true });
+  const hash = createHash('sha256');
+  const hasher = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      hash.update(chunk);
+      cb(null, chunk);
+    },
+  });
+  await pipeline(body, hasher, createWriteStream(dest, { flags: 'wx' }), { signal });
+  const sha256 = hash.digest('hex');
+  if (sha256 !== file.sha256) {
+    throw new SyncError(
+      'integrity',
+      `${file.path} restored with sha256 ${sha256.slice(0, 12)}…, the manifest says ${file.sha256.slice(0, 12)}….`,
+      'The stored object is damaged; try another revision.',
+    );
+  }
+  const seconds = file.mtimeMs / 1000;
+  await utimes(dest, seconds, seconds);
+}

@@ -1,0 +1,79 @@
+import type { RemoteManifest } from '../engine/RemoteManifest.js';
+import type { CsvRow, Json, SweepType } from '../types.js';
+
+/** One registry row with the branch it came from (null for a ring sweep's root registry). */
+export interface RegistryRowWrite {
+  runId: string;
+  branch: string | null;
+  status: string | null;
+  /** The registry row as parsed (every column, original text). For a ring sweep, the results.csv row's
+   *  columns are merged in under their own names (prefixed `result.` where a name collides). */
+  parameters: CsvRow;
+}
+
+/** Everything one sync writes to the catalog for one sweep revision: replaces what was there. */
+export interface CatalogSweepWrite {
+  name: string;
+  owner: string;
+  sweepType: SweepType;
+  revision: number;
+  /** When the sweep was created (earliest file mtime), ISO 8601. */
+  createdAt: string;
+  config: Json | null;
+  summary: Json | null;
+  pairsTotal: number | null;
+  pairsCompleted: number | null;
+  manifest: RemoteManifest;
+  totalBytes: number;
+  archiveBytes: number;
+  sourceHost: string;
+  /** comparison.csv (or an aggregate-only sweep's comparison.csv) rows, by header name. Empty for ring. */
+  comparisonHeader: string[];
+  comparisonRows: CsvRow[];
+  registryRows: RegistryRowWrite[];
+}
+
+export interface CatalogSweep {
+  sweepId: string;
+  name: string;
+  owner: string;
+  sweepType: SweepType;
+  revision: number;
+  createdAt: string;
+  syncedAt: string;
+  config: Json | null;
+  summary: Json | null;
+  pairsTotal: number | null;
+  pairsCompleted: number | null;
+  totalBytes: number;
+  archiveBytes: number;
+  sourceHost: string;
+}
+
+export interface Page {
+  limit?: number;
+  offset?: number;
+}
+
+/**
+ * Where aggregate results become queryable rows. Implementations: SqliteCatalog (embedded default),
+ * PostgresCatalog (direct URL), SupabaseCatalog (supabase-js + rpc). Same tables, same semantics.
+ *
+ * writeSweep is atomic (all rows or none) and idempotent (the same write twice leaves one copy):
+ * it replaces the sweep's comparison and registry rows with the ones given.
+ */
+export interface Catalog {
+  readonly description: string;
+  /** Connect and check (or apply) the schema. Throws SyncError('configuration') with what to run if the
+   *  schema is missing or too old. */
+  open(): Promise<void>;
+  writeSweep(write: CatalogSweepWrite): Promise<{ sweepId: string }>;
+  listSweeps(query?: { type?: SweepType; owner?: string } & Page): Promise<CatalogSweep[]>;
+  getSweep(name: string, owner?: string): Promise<CatalogSweep | null>;
+  /** The original comparison rows (every column, original text), in file order. */
+  listComparisonRows(name: string, page?: Page & { owner?: string }): Promise<CsvRow[]>;
+  listRegistryRows(name: string, page?: Page & { owner?: string }): Promise<RegistryRowWrite[]>;
+  /** Delete a sweep and its rows (used by tests and by `forget`). */
+  deleteSweep(name: string, owner?: string): Promise<void>;
+  close(): Promise<void>;
+}

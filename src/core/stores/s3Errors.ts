@@ -1,0 +1,139 @@
+/**
+ * Turns AWS SDK / network errors into SyncErrors with plain words. Messages name the host, the bucket
+ * and the environment variable to check — never a key, a secret or a signed URL.
+ */
+import { SyncError } from '../errors.js';
+import { isAbortError } from '../retry.js';
+
+export interface S3ErrorContext {
+  /** What we were doing, in words: "upload", "download", "list", … */
+  operation: string;
+  bucket: string;
+  /** host[:port] of the endpoint. */
+  host: string;
+  key?: string;
+}
+
+interface SdkLikeError {
+  name?: string;
+  code?: string;
+  Code?: string;
+  message?: string;
+  cause?: unknown;
+  $metadata?: { httpStatusCode?: number; attempts?: number };
+}
+
+const AUTH_CODES = new Set([
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'InvalidToken',
+  'ExpiredToken',
+  'AuthorizationHeaderMalformed',
+  'InvalidSecurity',
+]);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ECONNABORTED',
+  'UND_ERR_SOCKET',
+]);
+
+/** Network error code of `e` or of its cause chain (undici and the SDK sometimes wrap them). */
+function networkCode(e: unknown, depth = 0): string | undefined {
+  if (typeof e !== 'object' || e === null || depth > 3) return undefined;
+  const code = (e as SdkLikeError).code;
+  if (code && NETWORK_CODES.has(code)) return code;
+  return networkCode((e as SdkLikeError).cause, depth + 1);
+}
+
+export function s3ErrorCode(e: unknown): string | undefined {
+  if (typeof e !== 'object' || e === null) return undefined;
+  const err = e as SdkLikeError;
+  return err.Code ?? err.name;
+}
+
+export function s3HttpStatus(e: unknown): number | undefined {
+  return (e as SdkLikeError | null)?.$metadata?.httpStatusCode;
+}
+
+export function toS3SyncError(error: unknown, ctx: S3ErrorContext): Error {
+  if (error instanceof SyncError) return error;
+  // The caller's own cancellation stays an AbortError: it is not a failure to report.
+  if (isAbortError(error)) return error as Error;
+  const err = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as SdkLikeError;
+  const code = s3ErrorCode(err);
+  const status = s3HttpStatus(err);
+  const attempts = err.$metadata?.attempts;
+  const tried = attempts && attempts > 1 ? ` after ${attempts} attempts` : '';
+  const what = ctx.key ? `${ctx.operation} of "${ctx.key}"` : ctx.operation;
+  const options = { cause: error };
+
+  if (code === 'NoSuchBucket') {
+    return new SyncError(
+      'configuration',
+      `The bucket "${ctx.bucket}" does not exist at ${ctx.host}.`,
+      'Check R2_BUCKET_NAME (default bilancio-experiments) and the endpoint / account id; create the bucket in the provider’s console.',
+      options,
+    );
+  }
+  if ((code && AUTH_CODES.has(code)) || status === 401) {
+    return new SyncError(
+      'configuration',
+      `The storage service at ${ctx.host} refused the access key (${code ?? `HTTP ${status}`}).`,
+      'Check R2_ACCESS_KEY_ID / R2_SECRET_ACCESS_KEY (or the key in Settings): the key id or the secret is wrong, revoked or for another account.',
+      options,
+    );
+  }
+  if (code === 'AccessDenied' || status === 403) {
+    return new SyncError(
+      'configuration',
+      `The storage service at ${ctx.host} refused the access key for the ${what} in bucket "${ctx.bucket}" (${code ?? 'HTTP 403'}).`,
+      'Check R2_ACCESS_KEY_ID / R2_SECRET_ACCESS_KEY, and that the key may read, write and delete objects in this bucket.',
+      options,
+    );
+  }
+  if (code === 'NoSuchKey' || code === 'NotFound' || status === 404) {
+    return new SyncError('not-found', `No object "${ctx.key ?? '?'}" in bucket "${ctx.bucket}".`, undefined, options);
+  }
+  const net = networkCode(err);
+  if (net) {
+    return new SyncError(
+      'transient',
+      `Can't reach the storage service at ${ctx.host} (${net}) during the ${what}${tried}.`,
+      'Check the network connection and R2_ENDPOINT_URL; the sync will be retried later.',
+      options,
+    );
+  }
+  if (code === 'TimeoutError' || code === 'RequestTimeout' || code === 'RequestTimeTooSkewed') {
+    const skew = code === 'RequestTimeTooSkewed';
+    return new SyncError(
+      skew ? 'configuration' : 'transient',
+      skew
+        ? `The storage service at ${ctx.host} rejected the request because this computer's clock is off.`
+        : `Can't reach the storage service at ${ctx.host}: the ${what} timed out${tried}.`,
+      skew ? 'Set the system clock (enable automatic time).' : 'Check the network connection; the sync will be retried later.',
+      options,
+    );
+  }
+  if (status === 429 || code === 'SlowDown' || (status !== undefined && status >= 500 && status !== 501)) {
+    return new SyncError(
+      'transient',
+      `The storage service at ${ctx.host} is busy or failing (${code ?? 'error'}, HTTP ${status ?? '?'}) during the ${what}${tried}.`,
+      'Nothing to fix here: the sync will be retried later.',
+      options,
+    );
+  }
+  const detail = status ? `${code ?? 'error'}, HTTP ${status}` : (code ?? 'error');
+  return new SyncError(
+    'internal',
+    `The storage service at ${ctx.host} rejected the ${what} (${detail}): ${err.message ?? ''}`.trim(),
+    undefined,
+    options,
+  );
+}

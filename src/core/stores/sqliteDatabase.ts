@@ -1,0 +1,124 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { SyncError } from '../errors.js';
+
+/**
+ * Opening a better-sqlite3 file the same way for the journal and the embedded catalog: WAL, a busy
+ * timeout, foreign keys, versioned migrations, and plain-language errors for the files users meet
+ * (not a database, corrupt, unreadable, disk full, written by a newer version).
+ */
+
+export type SqliteDb = Database.Database;
+
+/** One schema step. `version` counts from 1 with no gaps; `up` runs inside a transaction. */
+export interface SqliteMigration {
+  version: number;
+  name: string;
+  up: string | ((db: SqliteDb) => void);
+}
+
+export interface OpenSqliteOptions {
+  /** What the file is, for messages: "sync journal", "local catalog". */
+  what: string;
+  migrations: readonly SqliteMigration[];
+  /** FULL: each commit survives power loss. NORMAL: survives a crashed process, may lose the last commits
+   *  on power loss (never corrupts in WAL mode). */
+  synchronous: 'FULL' | 'NORMAL';
+  /** What losing the file costs, added to the "move it aside" hint. */
+  recovery: string;
+}
+
+export function openSqliteDatabase(file: string, options: OpenSqliteOptions): SqliteDb {
+  let db: SqliteDb | undefined;
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    db = new Database(file);
+    // journal_mode is the first statement that reads the header: a non-database file fails here.
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${options.synchronous}`);
+    // Another process (CLI next to the app) may hold the write lock for a moment.
+    db.pragma('busy_timeout = 5000');
+    db.pragma('foreign_keys = ON');
+    migrate(db, file, options);
+    return db;
+  } catch (e) {
+    db?.close();
+    throw sqliteError(e, file, options.what, options.recovery);
+  }
+}
+
+/** Apply every migration newer than the file's `user_version`, each in its own transaction. */
+export function migrate(db: SqliteDb, file: string, options: Pick<OpenSqliteOptions, 'what' | 'migrations'>) {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  const latest = options.migrations.length;
+  options.migrations.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`migration ${m.name} has version ${m.version}, expected ${i + 1}`);
+  });
+  if (current > latest) {
+    throw new SyncError(
+      'configuration',
+      `The ${options.what} ${file} has schema version ${current}, newer than this Bilancio Sync knows (${latest}).`,
+      'Update Bilancio Sync, or point it at another file.',
+    );
+  }
+  for (const m of options.migrations.slice(current)) {
+    db.transaction(() => {
+      if (typeof m.up === 'string') db.exec(m.up);
+      else m.up(db);
+      // user_version lives in the header page, so it commits (or rolls back) with the migration.
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  }
+}
+
+const CORRUPT = new Set(['SQLITE_NOTADB', 'SQLITE_CORRUPT']);
+const UNREADABLE = new Set(['SQLITE_CANTOPEN', 'SQLITE_READONLY', 'SQLITE_PERM', 'SQLITE_AUTH']);
+const BUSY = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED']);
+
+/** Turn a better-sqlite3 / file system error into a SyncError that says which file and what to do. */
+export function sqliteError(e: unknown, file: string, what: string, recovery: string): SyncError {
+  if (e instanceof SyncError) return e;
+  const code = sqliteCode(e);
+  const detail = e instanceof Error ? e.message : String(e);
+  if (CORRUPT.has(code)) {
+    return new SyncError(
+      'configuration',
+      `The ${what} ${file} is not a readable SQLite database (${detail}).`,
+      `Quit Bilancio Sync, move the file aside (e.g. rename it to ${file}.broken) and start again. ${recovery}`,
+      { cause: e },
+    );
+  }
+  if (UNREADABLE.has(code) || code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+    return new SyncError(
+      'configuration',
+      `The ${what} ${file} can't be opened for writing (${detail}).`,
+      'Check that the folder exists and that you may write to it.',
+      { cause: e },
+    );
+  }
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC') {
+    return new SyncError('transient', `The disk holding the ${what} ${file} is full.`, 'Free some space.', {
+      cause: e,
+    });
+  }
+  if (BUSY.has(code)) {
+    return new SyncError(
+      'transient',
+      `The ${what} ${file} is locked by another process.`,
+      'Another Bilancio Sync may be running; try again in a moment.',
+      { cause: e },
+    );
+  }
+  return new SyncError('internal', `${what} ${file}: ${detail}`, undefined, { cause: e });
+}
+
+function sqliteCode(e: unknown): string {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return '';
+  // Extended codes (SQLITE_IOERR_SHORT_READ, SQLITE_CORRUPT_VTAB, SQLITE_CANTOPEN_ISDIR) keep the base's meaning.
+  for (const base of [...CORRUPT, ...UNREADABLE, ...BUSY, 'SQLITE_FULL']) {
+    if (code === base || code.startsWith(`${base}_`)) return base;
+  }
+  return code;
+}

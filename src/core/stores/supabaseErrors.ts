@@ -1,0 +1,96 @@
+/**
+ * Turns what supabase-js returns ({ error, status } — it does not throw) into a SyncError the user can act
+ * on. Never includes the key.
+ */
+import { SyncError } from '../errors.js';
+import { MIGRATION_FILE } from './pgCatalogRows.js';
+
+export const SUPABASE_URL_VARIABLE = 'SUPABASE_URL';
+export const SUPABASE_KEY_VARIABLE = 'SUPABASE_KEY';
+
+export interface PostgrestFailure {
+  message?: string;
+  code?: string;
+  details?: string | null;
+  hint?: string | null;
+}
+
+export function missingSchemaError(detail?: string): SyncError {
+  return new SyncError(
+    'configuration',
+    `The Supabase project has no Bilancio Sync tables yet${detail ? ` (${detail})` : ''}.`,
+    `Apply ${MIGRATION_FILE} with \`supabase db push\` or paste it into the SQL editor of the Supabase dashboard.`,
+  );
+}
+
+export function supabaseError(
+  error: PostgrestFailure,
+  status: number,
+  host: string,
+  doing: string,
+): SyncError {
+  const code = error.code ?? '';
+  const message = error.message ?? '';
+  const details = error.details ?? '';
+
+  // supabase-js reports a failed fetch as status 0 with "TypeError: fetch failed" and the cause in details.
+  if (status === 0 || /fetch failed|ECONNREFUSED|ENOTFOUND|ETIMEDOUT/i.test(`${message} ${details}`)) {
+    const cause = /\((E[A-Z_]+|UND_ERR_[A-Z_]+)\)/.exec(details)?.[1] ?? message;
+    return new SyncError(
+      'transient',
+      `Can't reach Supabase at ${host} (${cause}) while ${doing}.`,
+      `Check the network and ${SUPABASE_URL_VARIABLE}; the sync will be retried.`,
+      { cause: error },
+    );
+  }
+  if (
+    /Invalid API key|No API key|JWS|JWT|Expected 3 parts/i.test(message) ||
+    code === 'PGRST301' ||
+    code === 'PGRST302' ||
+    code === 'PGRST303' ||
+    (status === 401 && code !== '42501')
+  ) {
+    return new SyncError(
+      'configuration',
+      `Supabase at ${host} rejected the API key in ${SUPABASE_KEY_VARIABLE} (${message || `HTTP ${status}`}).`,
+      `Copy the project's service_role (secret) key from Project Settings → API into ${SUPABASE_KEY_VARIABLE}.`,
+      { cause: error },
+    );
+  }
+  if (code === '42501') {
+    return new SyncError(
+      'configuration',
+      `The key in ${SUPABASE_KEY_VARIABLE} may not use the Bilancio Sync tables at ${host} (${message}). ` +
+        'It is probably the public anon key, which the catalog deliberately gives no access.',
+      `Put the service_role (secret) key into ${SUPABASE_KEY_VARIABLE}.`,
+      { cause: error },
+    );
+  }
+  if (code === 'PGRST202' || code === 'PGRST205' || code === '42P01' || code === '42883' || status === 404) {
+    return missingSchemaError(message);
+  }
+  if (
+    status >= 500 ||
+    status === 408 ||
+    status === 429 ||
+    /^PGRST00[0-3]$/.test(code) || // PostgREST can't reach its database
+    code === '57014' || // statement timeout (role timeouts are a few seconds)
+    code.startsWith('08') ||
+    code.startsWith('53') ||
+    code === '40001' ||
+    code === '40P01'
+  ) {
+    return new SyncError(
+      'transient',
+      `Supabase at ${host} failed while ${doing}: ${message || `HTTP ${status}`}${code ? ` (${code})` : ''}.`,
+      'The sync will be retried.',
+      { cause: error },
+    );
+  }
+  return new SyncError(
+    'internal',
+    `Supabase error while ${doing}: ${message || `HTTP ${status}`}${code ? ` (${code})` : ''}`,
+    error.hint ?? undefined,
+    { cause: error },
+  );
+}

@@ -1,0 +1,77 @@
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { moveIntoPlace } from '../../src/core/archive/index.js';
+import { SyncError } from '../../src/core/errors.js';
+import { listAll, listFiles, removeTempDirs, tempDir, writeSweep } from './helpers.js';
+
+afterAll(removeTempDirs);
+
+const FILES = {
+  'passive/registry/experiments.csv': 'run_id\r\nx\r\n',
+  'passive/runs/grid_0123456789ab/run.html': '<html></html>',
+};
+
+describe('moveIntoPlace', () => {
+  it('moves every file in, keeping mtimes, and empties staging', async () => {
+    const staging = await tempDir('stage');
+    const target = await tempDir('target');
+    const files = await writeSweep(staging, FILES);
+    await moveIntoPlace(
+      staging,
+      target,
+      files.map((f) => f.path),
+      { overwrite: false },
+    );
+    expect(await listFiles(target)).toEqual(Object.keys(FILES).sort());
+    expect(await listFiles(staging)).toEqual([]);
+    const st = await stat(path.join(target, 'passive/registry/experiments.csv'));
+    expect(st.mtimeMs).toBeCloseTo(files[0]!.mtimeMs, 0);
+  });
+
+  it('refuses an existing target without overwrite and writes nothing', async () => {
+    const staging = await tempDir('stage2');
+    const target = await tempDir('target2');
+    await writeSweep(staging, FILES);
+    await mkdir(path.join(target, 'passive/runs/grid_0123456789ab'), { recursive: true });
+    await writeFile(path.join(target, 'passive/runs/grid_0123456789ab/run.html'), 'mine');
+    const before = await listAll(target);
+    const err = await moveIntoPlace(staging, target, Object.keys(FILES), { overwrite: false }).catch(
+      (e: unknown) => e as SyncError,
+    );
+    expect(err).toBeInstanceOf(SyncError);
+    expect(err.category).toBe('conflict');
+    expect(err.message).toMatch(/run\.html already exists/);
+    expect(err.hint).toBe('Choose an empty folder or pass --overwrite');
+    expect(await listAll(target)).toEqual(before);
+    expect(await readFile(path.join(target, 'passive/runs/grid_0123456789ab/run.html'), 'utf8')).toBe('mine');
+    expect(await listFiles(staging)).toEqual(Object.keys(FILES).sort());
+  });
+
+  it('replaces existing files with overwrite', async () => {
+    const staging = await tempDir('stage3');
+    const target = await tempDir('target3');
+    await writeSweep(staging, FILES);
+    await writeSweep(target, { 'passive/registry/experiments.csv': 'old' });
+    await moveIntoPlace(staging, target, Object.keys(FILES), { overwrite: true });
+    expect(await readFile(path.join(target, 'passive/registry/experiments.csv'), 'utf8')).toBe(
+      FILES['passive/registry/experiments.csv'],
+    );
+    expect(await listAll(staging)).toEqual([]);
+  });
+
+  it('undoes a move that fails part-way, putting replaced files back', async () => {
+    const staging = await tempDir('stage4');
+    const target = await tempDir('target4');
+    await writeSweep(staging, FILES);
+    await writeSweep(target, { 'passive/registry/experiments.csv': 'old' });
+    // The second file can't go in: its parent path is taken by a file.
+    await writeFile(path.join(target, 'passive/runs'), 'a file where a folder should be');
+    await expect(moveIntoPlace(staging, target, Object.keys(FILES), { overwrite: true })).rejects.toThrow(
+      /Could not move/,
+    );
+    expect(await readFile(path.join(target, 'passive/registry/experiments.csv'), 'utf8')).toBe('old');
+    expect(await listFiles(target)).toEqual(['passive/registry/experiments.csv', 'passive/runs']);
+    expect(await listFiles(staging)).toEqual(Object.keys(FILES).sort());
+  });
+});

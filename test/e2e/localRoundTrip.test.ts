@@ -1,0 +1,134 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { restoreSweep } from '../../src/core/restore/Restorer.js';
+import { verifyRemote } from '../../src/core/restore/verifyRemote.js';
+import type { SweepType } from '../../src/core/types.js';
+import { generateSweep, resumeSweep } from '../fixtures/generator.js';
+import { openLocalApp } from '../support/localApp.js';
+import { hashTree } from '../support/tree.js';
+
+const LAYOUTS: SweepType[] = ['balanced', 'dealer', 'ring', 'aggregate-only'];
+
+describe('sync → delete → download on the embedded default', () => {
+  let work: string;
+  let app: Awaited<ReturnType<typeof openLocalApp>>;
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'bsync-e2e-'));
+    app = await openLocalApp();
+  });
+  afterAll(async () => {
+    await app?.dispose();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it.each(LAYOUTS)('%s: every file comes back byte-identical', async (type) => {
+    const sweep = await generateSweep({ root: join(work, 'experiments'), type, pairs: 3, extras: true });
+    const before = await hashTree(sweep.dir);
+    const result = await app.engine.syncSweep(sweep.dir, { full: true });
+    expect(result.result).toBe('synced');
+    await rm(sweep.dir, { recursive: true });
+
+    const out = join(work, 'restored', sweep.name);
+    const restored = await restoreSweep(app.store, sweep.name, out);
+    expect(restored.files).toBe(before.size);
+    expect(await hashTree(out)).toEqual(before);
+    expect((await verifyRemote(app.store, sweep.name, { deep: true })).problems).toEqual([]);
+  });
+
+  it('syncing twice: one catalog row per pair, second run uploads nothing', async () => {
+    const sweep = await generateSweep({
+      root: join(work, 'twice'),
+      name: 'twice',
+      type: 'balanced',
+      pairs: 4,
+    });
+    const first = await app.engine.syncSweep(sweep.dir, { full: true });
+    const second = await app.engine.syncSweep(sweep.dir, { full: true });
+    expect(first.objectsUploaded).toBeGreaterThan(0);
+    expect(second.result).toBe('noop');
+    expect(second.objectsUploaded).toBe(0);
+    expect(second.bytesUploaded).toBe(0);
+    const rows = await app.catalog.listComparisonRows(sweep.name, { owner: app.config.owner });
+    expect(rows).toHaveLength(4);
+    const keys: string[] = [];
+    for await (const o of app.store.list(`${sweep.name}/`)) keys.push(o.key);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(keys).toContain(`${sweep.name}/manifest.json`);
+    expect(keys).toContain(`${sweep.name}/passive.tar.gz`);
+  });
+
+  it('a resumed sweep whose comparison.csv shrank: warned, earlier revision still downloadable', async () => {
+    const sweep = await generateSweep({
+      root: join(work, 'resume'),
+      name: 'resumed',
+      type: 'balanced',
+      pairs: 5,
+    });
+    await app.engine.syncSweep(sweep.dir, { full: true });
+    const rev1 = await hashTree(sweep.dir);
+    await resumeSweep(sweep.dir, { newPairs: 2 });
+    const warnings: string[] = [];
+    const second = await app.engine.syncSweep(sweep.dir, {
+      full: true,
+      onEvent: (e) => e.type === 'warning' && warnings.push(e.message),
+    });
+    expect(second.revision).toBe(2);
+    expect(warnings.join('\n')).toMatch(/shrank from 5 to 2 rows/);
+    expect(second.warnings.join('\n')).toMatch(/--revision 1/);
+
+    const old = join(work, 'resume-rev1');
+    await restoreSweep(app.store, sweep.name, old, { revision: 1 });
+    expect(await hashTree(old)).toEqual(rev1);
+    const latest = join(work, 'resume-rev2');
+    await restoreSweep(app.store, sweep.name, latest);
+    expect(await hashTree(latest)).toEqual(await hashTree(sweep.dir));
+  });
+
+  it('a 28-digit decimal and 0E-28 come back from the catalog exactly', async () => {
+    const sweep = await generateSweep({
+      root: join(work, 'decimals'),
+      name: 'decimals',
+      type: 'balanced',
+      pairs: 3,
+    });
+    const csv = join(sweep.dir, 'aggregate', 'comparison.csv');
+    const { readFile } = await import('node:fs/promises');
+    const text = await readFile(csv, 'utf8');
+    const [header, first, ...rest] = text.split('\r\n');
+    const cols = header!.split(',');
+    const cells = first!.split(',');
+    cells[cols.indexOf('kappa')] = '0.4861497874835116517660852997';
+    cells[cols.indexOf('delta_passive')] = '0E-28';
+    await writeFile(csv, [header, cells.join(','), ...rest].join('\r\n'));
+    await app.engine.syncSweep(sweep.dir);
+    const rows = await app.catalog.listComparisonRows(sweep.name, { owner: app.config.owner });
+    expect(rows[0]!.kappa).toBe('0.4861497874835116517660852997');
+    expect(rows[0]!.delta_passive).toBe('0E-28');
+  });
+
+  it('a sweep still being written is not synced', async () => {
+    const sweep = await generateSweep({
+      root: join(work, 'running'),
+      name: 'still_running',
+      type: 'balanced',
+      pairs: 3,
+      state: 'running',
+    });
+    await expect(app.engine.syncSweep(sweep.dir, { full: true })).rejects.toMatchObject({
+      category: 'not-ready',
+    });
+    const crashed = await generateSweep({
+      root: join(work, 'crashed'),
+      name: 'crashed',
+      type: 'balanced',
+      pairs: 3,
+      state: 'crashed',
+    });
+    await expect(app.engine.syncSweep(crashed.dir)).rejects.toMatchObject({ category: 'not-ready' });
+    expect(await app.catalog.getSweep(sweep.name, app.config.owner)).toBeNull();
+    expect(await app.catalog.getSweep(crashed.name, app.config.owner)).toBeNull();
+  });
+});
