@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { TOOL_VERSION } from '../core/engine/version.js';
 import { EXIT_CODES } from '../core/errors.js';
+import { registerDoctor } from './commands/doctor.js';
 import { registerDownload } from './commands/download.js';
 import { registerListSweeps } from './commands/listSweeps.js';
 import { registerRevisions } from './commands/revisions.js';
@@ -21,6 +22,7 @@ registerDownload(program);
 registerRevisions(program);
 registerStatus(program);
 registerVerify(program);
+registerDoctor(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -20,8 +20,8 @@ export interface AppContext {
 export async function openApp(config: AppConfig = loadConfig()): Promise<AppContext> {
   mkdirSync(dirname(config.journalPath), { recursive: true });
   const journal = Journal.open(config.journalPath);
-  const store = createObjectStore(config.objectStore);
-  const catalog = createCatalog(config.catalog);
+  const store = await createObjectStore(config.objectStore);
+  const catalog = await createCatalog(config.catalog);
   try {
     await catalog.open();
   } catch (e) {

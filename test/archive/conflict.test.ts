@@ -1,4 +1,4 @@
-import { appendFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, open, rm, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -22,8 +22,17 @@ function bigText(n: number): string {
   return parts.join('').slice(0, n);
 }
 
-async function expectConflict(done: Promise<unknown>, stream: NodeJS.ReadableStream, rel: string) {
-  const streamErr = new Promise<unknown>((resolve) => stream.on('error', resolve));
+/** Starts an archive and records the stream's error from the first moment. */
+function start(...args: Parameters<typeof createArchive>) {
+  const h = createArchive(...args);
+  const streamErr = new Promise<unknown>((resolve) => h.stream.on('error', resolve));
+  return { ...h, streamErr };
+}
+
+async function expectConflict(
+  { done, streamErr }: { done: Promise<unknown>; streamErr: Promise<unknown> },
+  rel: string,
+) {
   const err = await done.catch((e: unknown) => e);
   expect(err).toBeInstanceOf(SyncError);
   expect((err as SyncError).category).toBe('conflict');
@@ -36,13 +45,30 @@ describe('createArchive refuses a sweep that changes under it', () => {
   it('fails with conflict when a file is rewritten while it is being streamed', async () => {
     const src = await tempDir('conflict');
     const files = await writeSweep(src, { 'passive/registry/experiments.csv': 'a\r\n', [HTML]: bigText(8_000_000) });
-    const { stream, done } = createArchive(src, files, { level: 1 });
+    const h = start(src, files, { level: 1 });
+    const { stream } = h;
     // Read one chunk, then rewrite the file (same size, different bytes) while the writer waits on us.
     await new Promise<void>((resolve) => stream.once('data', () => resolve()));
     stream.pause();
     await writeFile(path.join(src, ...HTML.split('/')), bigText(8_000_000));
     stream.resume();
-    await expectConflict(done, stream, HTML);
+    await expectConflict(h, HTML);
+  });
+
+  it('catches a same-size in-place edit with its mtime put back, by the hash', async () => {
+    const src = await tempDir('sneaky');
+    const files = await writeSweep(src, { [HTML]: bigText(8_000_000) });
+    const abs = path.join(src, ...HTML.split('/'));
+    const h = start(src, files, { level: 1 });
+    await new Promise<void>((resolve) => h.stream.once('data', () => resolve()));
+    h.stream.pause();
+    const fh = await open(abs, 'r+');
+    await fh.write(Buffer.from('EDITED'), 0, 6, 7_500_000); // past what has been read so far
+    await fh.close();
+    const t = files[0]!.mtimeMs / 1000;
+    await utimes(abs, t, t);
+    h.stream.resume();
+    await expectConflict(h, HTML);
   });
 
   it('fails with conflict when a file grew, vanished, or no longer matches its hash', async () => {
@@ -50,19 +76,19 @@ describe('createArchive refuses a sweep that changes under it', () => {
     const files = await writeSweep(src, { 'a/x.csv': 'one\r\n', 'a/y.csv': 'two\r\n' });
 
     await appendFile(path.join(src, 'a', 'y.csv'), 'three\r\n');
-    let h = createArchive(src, files);
+    let h = start(src, files);
     h.stream.resume();
-    await expectConflict(h.done, h.stream, 'a/y.csv');
+    await expectConflict(h, 'a/y.csv');
 
     await rm(path.join(src, 'a', 'y.csv'));
-    h = createArchive(src, files);
+    h = start(src, files);
     h.stream.resume();
-    await expectConflict(h.done, h.stream, 'a/y.csv');
+    await expectConflict(h, 'a/y.csv');
 
     const stale = files.map((f) => (f.path === 'a/x.csv' ? { ...f, sha256: '0'.repeat(64) } : f));
-    h = createArchive(src, stale);
+    h = start(src, stale);
     h.stream.resume();
-    await expectConflict(h.done, h.stream, 'a/x.csv');
+    await expectConflict(h, 'a/x.csv');
   });
 
   it('is a plain PassThrough, and an abort destroys it cleanly mid-stream', async () => {

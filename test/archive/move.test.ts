@@ -57,7 +57,7 @@ describe('moveIntoPlace', () => {
     expect(await readFile(path.join(target, 'passive/registry/experiments.csv'), 'utf8')).toBe(
       FILES['passive/registry/experiments.csv'],
     );
-    expect(await listAll(staging)).toEqual([]);
+    expect(await listFiles(staging)).toEqual([]); // backups of replaced files are gone too
   });
 
   it('undoes a move that fails part-way, putting replaced files back', async () => {

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { SyncError } from '../../src/core/errors.js';
-import type { ObjectInfo } from '../../src/core/stores/ObjectStore.js';
 import { LocalFolderObjectStore } from '../../src/core/stores/LocalFolderObjectStore.js';
+import type { ObjectInfo } from '../../src/core/stores/ObjectStore.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -141,7 +141,20 @@ describe('LocalFolderObjectStore', () => {
   });
 
   it('validates keys', async () => {
-    const bad = ['', '/abs', 'a//b', 'a/', 'a/../b', '..', './a', 'a\\b', '.tmp/x', '.meta/a', 'C:/x', 'a\0b'];
+    const bad = [
+      '',
+      '/abs',
+      'a//b',
+      'a/',
+      'a/../b',
+      '..',
+      './a',
+      'a\\b',
+      '.tmp/x',
+      '.meta/a',
+      'C:/x',
+      'a\0b',
+    ];
     for (const key of bad) {
       const e = await errorOf(store.put(key, Buffer.from('x')));
       expect(e.category, key).toBe('usage');
@@ -152,7 +165,8 @@ describe('LocalFolderObjectStore', () => {
   });
 
   it('lists in key (byte) order under a prefix, never showing its own files', async () => {
-    for (const key of ['b', 'ab', 'a/y', 'a/x', 'a.txt', 'a/z/deep', 'é']) await store.put(key, Buffer.from(key));
+    for (const key of ['b', 'ab', 'a/y', 'a/x', 'a.txt', 'a/z/deep', 'é'])
+      await store.put(key, Buffer.from(key));
     expect(await listKeys(store)).toEqual(['a.txt', 'a/x', 'a/y', 'a/z/deep', 'ab', 'b', 'é']);
     expect(await listKeys(store, 'a/')).toEqual(['a/x', 'a/y', 'a/z/deep']);
     expect(await listKeys(store, 'a')).toEqual(['a.txt', 'a/x', 'a/y', 'a/z/deep', 'ab']);
@@ -172,6 +186,7 @@ describe('LocalFolderObjectStore', () => {
     expect((await readAll(await store.get('s1/revisions/1/manifest.json'))).toString()).toBe('rev1');
     expect(await store.head('s1/revisions/1/manifest.json')).toEqual(copied);
     expect((await errorOf(store.copy('missing', 'x'))).category).toBe('not-found');
+    expect((await errorOf(store.copy('s1', 'x'))).category).toBe('not-found'); // a folder, not an object
   });
 
   it('deletes objects (missing is fine) and prunes emptied folders', async () => {
@@ -226,16 +241,19 @@ describe('LocalFolderObjectStore on a full disk', () => {
     rmSync(mountDir, { recursive: true, force: true });
   });
 
-  it.skipIf(!mounted)('ENOSPC → transient error naming the folder, temp removed, old object kept', async () => {
-    const fullRoot = join(mountDir, 'store');
-    mkdirSync(fullRoot);
-    const s = new LocalFolderObjectStore(fullRoot);
-    await s.put('s1/passive.tar.gz', Buffer.from('previous'));
-    const e = await errorOf(s.put('s1/passive.tar.gz', Readable.from([Buffer.alloc(1024 * 1024, 1)])));
-    expect(e.category).toBe('transient');
-    expect(e.message).toContain(`The disk holding ${fullRoot} is full`);
-    expect(e.hint).toMatch(/Free some space/);
-    expect(readdirSync(join(fullRoot, '.tmp'))).toEqual([]);
-    expect((await readAll(await s.get('s1/passive.tar.gz'))).toString()).toBe('previous');
-  });
+  it.skipIf(!mounted)(
+    'ENOSPC → transient error naming the folder, temp removed, old object kept',
+    async () => {
+      const fullRoot = join(mountDir, 'store');
+      mkdirSync(fullRoot);
+      const s = new LocalFolderObjectStore(fullRoot);
+      await s.put('s1/passive.tar.gz', Buffer.from('previous'));
+      const e = await errorOf(s.put('s1/passive.tar.gz', Readable.from([Buffer.alloc(1024 * 1024, 1)])));
+      expect(e.category).toBe('transient');
+      expect(e.message).toContain(`The disk holding ${fullRoot} is full`);
+      expect(e.hint).toMatch(/Free some space/);
+      expect(readdirSync(join(fullRoot, '.tmp'))).toEqual([]);
+      expect((await readAll(await s.get('s1/passive.tar.gz'))).toString()).toBe('previous');
+    },
+  );
 });

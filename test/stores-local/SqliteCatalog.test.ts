@@ -59,7 +59,13 @@ function registryRows(pairs: number): RegistryRowWrite[] {
         runId,
         branch,
         status: 'completed',
-        parameters: { run_id: runId, phase: `balanced_${branch}`, status: 'completed', kappa: '0.25', error: null },
+        parameters: {
+          run_id: runId,
+          phase: `balanced_${branch}`,
+          status: 'completed',
+          kappa: '0.25',
+          error: null,
+        },
       });
     }
   }
@@ -93,7 +99,11 @@ function write(name: string, pairs: number, overrides: Partial<CatalogSweepWrite
     revision: 1,
     createdAt: '2025-01-01T00:00:00.000Z',
     config: { n_agents: 100, kappas: ['0.25', '0.5'] },
-    summary: { total_pairs: pairs, completed_pairs: pairs, mean_trading_effect: '0.4861497874835116517660852997' },
+    summary: {
+      total_pairs: pairs,
+      completed_pairs: pairs,
+      mean_trading_effect: '0.4861497874835116517660852997',
+    },
     pairsTotal: pairs,
     pairsCompleted: pairs,
     manifest: manifest(name, overrides.revision ?? 1),
@@ -170,7 +180,9 @@ describe('SqliteCatalog', () => {
     expect(Object.keys(rows[0]!)).toEqual(BALANCED_HEADER);
     const db = new Database(file, { readonly: true });
     const typed = db
-      .prepare('SELECT delta_passive, delta_active, trading_effect, total_trades, typeof(delta_passive) AS t FROM comparison_results ORDER BY row_index')
+      .prepare(
+        'SELECT delta_passive, delta_active, trading_effect, total_trades, typeof(delta_passive) AS t FROM comparison_results ORDER BY row_index',
+      )
       .all() as Record<string, string | null>[];
     db.close();
     expect(typed[0]).toEqual({
@@ -197,13 +209,20 @@ describe('SqliteCatalog', () => {
       dealer_premium_final_pct: '{"short": 1.0, "mid": 1.0, "long": 1.0}',
     });
     await catalog.writeSweep(
-      write('d1', 0, { sweepType: 'dealer', comparisonHeader: DEALER_HEADER, comparisonRows: [row], registryRows: [] }),
+      write('d1', 0, {
+        sweepType: 'dealer',
+        comparisonHeader: DEALER_HEADER,
+        comparisonRows: [row],
+        registryRows: [],
+      }),
     );
     const [back] = await catalog.listComparisonRows('d1');
     expect(back).toEqual(row);
     expect(Object.keys(back!)).toHaveLength(33);
     const db = new Database(file, { readonly: true });
-    const typed = db.prepare('SELECT passive_run_id, delta_active, trading_effect FROM comparison_results').get();
+    const typed = db
+      .prepare('SELECT passive_run_id, delta_active, trading_effect FROM comparison_results')
+      .get();
     db.close();
     expect(typed).toEqual({
       passive_run_id: 'comparison_control_0123456789ab',
@@ -285,9 +304,9 @@ describe('SqliteCatalog', () => {
     await catalog.open();
     expect(await catalog.listComparisonRows('s1')).toHaveLength(2);
     const db = new Database(file, { readonly: true });
-    const cols = (db.prepare('PRAGMA table_info(comparison_results)').all() as { name: string; type: string }[]).map(
-      (c) => c.name,
-    );
+    const cols = (
+      db.prepare('PRAGMA table_info(comparison_results)').all() as { name: string; type: string }[]
+    ).map((c) => c.name);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('user_version', { simple: true })).toBe(1);
     db.close();
@@ -296,7 +315,10 @@ describe('SqliteCatalog', () => {
 
   it('a file that is not a catalog → configuration error naming it', async () => {
     await catalog.close();
-    writeFileSync(file, 'this is not sqlite, just text that is long enough to look like a header '.repeat(20));
+    writeFileSync(
+      file,
+      'this is not sqlite, just text that is long enough to look like a header '.repeat(20),
+    );
     rmSync(`${file}-wal`, { force: true });
     rmSync(`${file}-shm`, { force: true });
     const c = new SqliteCatalog(file);

@@ -112,15 +112,20 @@ describe('detectLayout', () => {
     expect(e.category).toBe('usage');
     expect(e.message).toMatch(/does not look like a bilancio sweep: .*found: .*data\//);
     expect(e.hint).toBeTruthy();
-    expect((await errorOf({})).category).toBe('usage');
     const mixed = await errorOf({ 'passive/runs/a/x': '1', 'control/runs/b/x': '1' });
     expect(mixed.category).toBe('usage');
     expect(mixed.message).toMatch(/mixes/);
   });
 
-  it('calls a folder holding only a job manifest a sweep that has just started', async () => {
-    const e = await errorOf({ 'castle-river-mountain-forest/job_manifest.json': '{"status": "running"}' });
+  it('calls an empty folder, or one with only an empty aggregate/ and a job manifest, not-ready', async () => {
+    const e = await errorOf({
+      'castle-river-mountain-forest/job_manifest.json': '{"status": "running"}',
+      'aggregate/': '',
+    });
     expect(e.category).toBe('not-ready');
+    expect(e.message).toMatch(/only just started/);
+    expect((await errorOf({})).category).toBe('not-ready');
+    expect((await errorOf({ 'aggregate/notes.md': 'x' })).category).toBe('usage');
   });
 
   it('says not-found for a missing folder', async () => {

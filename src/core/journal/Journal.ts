@@ -128,9 +128,9 @@ export class Journal {
   listSweeps(filter: { state?: SweepState; name?: string } = {}): JournalSweep[] {
     if (filter.state !== undefined) checkState(filter.state);
     return this.guard(() =>
-      (this.stmts.listSweeps.all({ state: filter.state ?? null, name: filter.name ?? null }) as SweepRow[]).map(
-        toSweep,
-      ),
+      (
+        this.stmts.listSweeps.all({ state: filter.state ?? null, name: filter.name ?? null }) as SweepRow[]
+      ).map(toSweep),
     );
   }
 
@@ -174,7 +174,11 @@ export class Journal {
 
   /** Record a committed revision (its manifest was written). Recording the same revision again replaces it.
    *  `bytes` defaults to the sum of the manifest's object sizes. */
-  recordRevision(sweepId: number, manifest: RemoteManifest, options: { bytes?: number } = {}): JournalRevision {
+  recordRevision(
+    sweepId: number,
+    manifest: RemoteManifest,
+    options: { bytes?: number } = {},
+  ): JournalRevision {
     const bytes = options.bytes ?? manifest.objects.reduce((sum, o) => sum + o.size, 0);
     return this.guard(() => {
       this.stmts.putRevision.run({
@@ -185,12 +189,21 @@ export class Journal {
         full: manifest.full ? 1 : 0,
         bytes,
       });
-      return { sweepId, revision: manifest.revision, manifest, syncedAt: manifest.syncedAt, full: manifest.full, bytes };
+      return {
+        sweepId,
+        revision: manifest.revision,
+        manifest,
+        syncedAt: manifest.syncedAt,
+        full: manifest.full,
+        bytes,
+      };
     });
   }
 
   latestRevision(sweepId: number): JournalRevision | null {
-    return this.guard(() => optional(this.stmts.latestRevision.get(sweepId) as RevisionRow | undefined, toRevision));
+    return this.guard(() =>
+      optional(this.stmts.latestRevision.get(sweepId) as RevisionRow | undefined, toRevision),
+    );
   }
 
   /** Newest first. */
@@ -236,7 +249,10 @@ export class Journal {
   listAttempts(options: { sweepId?: number; limit?: number } = {}): JournalAttempt[] {
     return this.guard(() =>
       (
-        this.stmts.listAttempts.all({ sweep_id: options.sweepId ?? null, limit: limitOf(options.limit) }) as AttemptRow[]
+        this.stmts.listAttempts.all({
+          sweep_id: options.sweepId ?? null,
+          limit: limitOf(options.limit),
+        }) as AttemptRow[]
       ).map(toAttempt),
     );
   }
@@ -249,25 +265,26 @@ export class Journal {
   // ---- events -------------------------------------------------------------------------------------
 
   addEvent(event: EventInput): number {
-    return this.guard(
-      () =>
-        Number(
-          this.stmts.addEvent.run({
-            at: this.stamp(),
-            sweep_id: event.sweepId ?? null,
-            level: event.level,
-            kind: event.kind,
-            message: event.message,
-            data: event.data === undefined ? null : JSON.stringify(event.data),
-          }).lastInsertRowid,
-        ),
+    return this.guard(() =>
+      Number(
+        this.stmts.addEvent.run({
+          at: this.stamp(),
+          sweep_id: event.sweepId ?? null,
+          level: event.level,
+          kind: event.kind,
+          message: event.message,
+          data: event.data === undefined ? null : JSON.stringify(event.data),
+        }).lastInsertRowid,
+      ),
     );
   }
 
   /** Newest first; only one sweep's when `sweepId` is given. */
   recentEvents(limit: number, sweepId?: number): JournalEvent[] {
     return this.guard(() =>
-      (this.stmts.recentEvents.all({ sweep_id: sweepId ?? null, limit: limitOf(limit) }) as EventRow[]).map(toEvent),
+      (this.stmts.recentEvents.all({ sweep_id: sweepId ?? null, limit: limitOf(limit) }) as EventRow[]).map(
+        toEvent,
+      ),
     );
   }
 
@@ -347,7 +364,9 @@ function prepare(db: SqliteDb) {
       RETURNING ${sweepCols}`),
     sweepById: db.prepare(`SELECT ${sweepCols} FROM sweeps WHERE id = ?`),
     sweepByPath: db.prepare(`SELECT ${sweepCols} FROM sweeps WHERE path = ?`),
-    sweepByName: db.prepare(`SELECT ${sweepCols} FROM sweeps WHERE name = ? ORDER BY updated_at DESC, id DESC LIMIT 1`),
+    sweepByName: db.prepare(
+      `SELECT ${sweepCols} FROM sweeps WHERE name = ? ORDER BY updated_at DESC, id DESC LIMIT 1`,
+    ),
     listSweeps: db.prepare(`SELECT ${sweepCols} FROM sweeps
       WHERE (@state IS NULL OR state = @state) AND (@name IS NULL OR name = @name) ORDER BY name, path`),
     setState: db.prepare(`
@@ -355,7 +374,8 @@ function prepare(db: SqliteDb) {
         last_error = CASE WHEN @keep_error THEN last_error ELSE @last_error END, updated_at = @at
       WHERE id = @id RETURNING ${sweepCols}`),
     deleteSweep: db.prepare('DELETE FROM sweeps WHERE id = ?'),
-    putRevision: db.prepare(`INSERT OR REPLACE INTO revisions (sweep_id, revision, manifest, synced_at, full, bytes)
+    putRevision:
+      db.prepare(`INSERT OR REPLACE INTO revisions (sweep_id, revision, manifest, synced_at, full, bytes)
       VALUES (@sweep_id, @revision, @manifest, @synced_at, @full, @bytes)`),
     latestRevision: db.prepare('SELECT * FROM revisions WHERE sweep_id = ? ORDER BY revision DESC LIMIT 1'),
     listRevisions: db.prepare('SELECT * FROM revisions WHERE sweep_id = ? ORDER BY revision DESC'),
@@ -375,7 +395,9 @@ function prepare(db: SqliteDb) {
       VALUES (@at, @sweep_id, @level, @kind, @message, @data)`),
     recentEvents: db.prepare(`SELECT * FROM events WHERE (@sweep_id IS NULL OR sweep_id = @sweep_id)
       ORDER BY id DESC LIMIT @limit`),
-    pruneEvents: db.prepare('DELETE FROM events WHERE id <= (SELECT id FROM events ORDER BY id DESC LIMIT 1 OFFSET ?)'),
+    pruneEvents: db.prepare(
+      'DELETE FROM events WHERE id <= (SELECT id FROM events ORDER BY id DESC LIMIT 1 OFFSET ?)',
+    ),
     fileCache: db.prepare('SELECT rel_path, size, mtime_ms, sha256 FROM file_cache WHERE sweep_path = ?'),
     clearFileCache: db.prepare('DELETE FROM file_cache WHERE sweep_path = ?'),
     putFileCache: db.prepare(
@@ -494,13 +516,17 @@ function optional<R, T>(row: R | undefined, map: (r: R) => T): T | null {
 
 function checkState(state: string): void {
   if (!(SWEEP_STATES as readonly string[]).includes(state)) {
-    throw new SyncError('usage', `Unknown sweep state "${state}" (expected one of ${SWEEP_STATES.join(', ')}).`);
+    throw new SyncError(
+      'usage',
+      `Unknown sweep state "${state}" (expected one of ${SWEEP_STATES.join(', ')}).`,
+    );
   }
 }
 
 /** SQLite's LIMIT -1 means "no limit". */
 function limitOf(n: number | undefined): number {
   if (n === undefined) return -1;
-  if (!Number.isInteger(n) || n < 0) throw new SyncError('usage', `A limit must be a whole number ≥ 0, not ${n}.`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new SyncError('usage', `A limit must be a whole number ≥ 0, not ${n}.`);
   return n;
 }

@@ -1,3 +1,9 @@
+export {
+  type AttemptOutcome,
+  type EventInput,
+  Journal,
+  type JournalOptions,
+  type SweepUpsert,
+} from './Journal.js';
 export { JOURNAL_MIGRATIONS } from './migrations.js';
-export { type AttemptOutcome, type EventInput, Journal, type JournalOptions, type SweepUpsert } from './Journal.js';
 export * from './types.js';

@@ -60,7 +60,10 @@ export class LocalFolderObjectStore implements ObjectStore {
     try {
       const { sha256, size } = await this.writeTemp(tmp, body, options);
       if (options.size !== undefined && options.size !== size) {
-        throw new SyncError('integrity', `Object ${key}: ${size} bytes were written, ${options.size} expected.`);
+        throw new SyncError(
+          'integrity',
+          `Object ${key}: ${size} bytes were written, ${options.size} expected.`,
+        );
       }
       if (options.sha256 !== undefined && options.sha256.toLowerCase() !== sha256) {
         throw new SyncError(
@@ -115,7 +118,9 @@ export class LocalFolderObjectStore implements ObjectStore {
     const keys: string[] = [];
     await this.walk(dirKey, keys);
     // S3 lists in UTF-8 byte order; JS string order differs for characters outside the BMP.
-    const matching = keys.filter((k) => k.startsWith(prefix)).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    const matching = keys
+      .filter((k) => k.startsWith(prefix))
+      .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
     for (const key of matching) {
       const info = await this.info(key);
       if (info) yield info; // deleted while we listed: skip it, as S3 would
@@ -135,6 +140,8 @@ export class LocalFolderObjectStore implements ObjectStore {
     const tmp = join(tmpDir, randomUUID());
     const tmpMeta = `${tmp}.meta`;
     try {
+      const sourceStat = await stat(source).catch(() => null);
+      if (!sourceStat?.isFile()) throw notFound(fromKey, this.root); // missing, or a folder of other keys
       await mkdir(tmpDir, { recursive: true });
       // A hard link costs nothing and is safe: objects are never modified in place, only replaced by rename.
       try {
@@ -253,7 +260,11 @@ export class LocalFolderObjectStore implements ObjectStore {
   private async readMeta(key: string): Promise<LocalMeta | null> {
     try {
       const meta = JSON.parse(await readFile(localMetaPath(this.root, key), 'utf8')) as Partial<LocalMeta>;
-      if (typeof meta.sha256 !== 'string' || typeof meta.size !== 'number' || typeof meta.mtimeNs !== 'string') {
+      if (
+        typeof meta.sha256 !== 'string' ||
+        typeof meta.size !== 'number' ||
+        typeof meta.mtimeNs !== 'string'
+      ) {
         return null;
       }
       return meta as LocalMeta;

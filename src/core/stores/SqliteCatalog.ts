@@ -104,7 +104,12 @@ export class SqliteCatalog implements Catalog {
     const { limit, offset } = paging(query);
     return this.guard(() =>
       (
-        stmts.listSweeps.all({ type: query.type ?? null, owner: query.owner ?? null, limit, offset }) as SweepRow[]
+        stmts.listSweeps.all({
+          type: query.type ?? null,
+          owner: query.owner ?? null,
+          limit,
+          offset,
+        }) as SweepRow[]
       ).map(toSweep),
     );
   }

@@ -1,33 +1,29 @@
 import type { CatalogConfig, ObjectStoreConfig } from '../config/loadConfig.js';
 import type { Catalog } from './Catalog.js';
-import { LocalFolderObjectStore } from './LocalFolderObjectStore.js';
 import type { ObjectStore } from './ObjectStore.js';
-import { PostgresCatalog } from './PostgresCatalog.js';
-import { S3ObjectStore } from './S3ObjectStore.js';
-import { SqliteCatalog } from './SqliteCatalog.js';
-import { SupabaseCatalog } from './SupabaseCatalog.js';
 
 /**
  * The one place that maps configuration to implementations: the engine only ever sees the ObjectStore
- * and Catalog interfaces. A new backend is one entry here.
+ * and Catalog interfaces. A new backend is one entry here. Backends are imported on first use, so the
+ * CLI doesn't load the AWS SDK, pg and supabase-js to talk to a local folder.
  */
-const objectStores: {
-  [K in ObjectStoreConfig['kind']]: (c: Extract<ObjectStoreConfig, { kind: K }>) => ObjectStore;
-} = {
-  local: (c) => new LocalFolderObjectStore(c.root),
-  s3: (c) => new S3ObjectStore(c),
+type Factory<C> = (config: C) => Promise<unknown>;
+
+const objectStores: { [K in ObjectStoreConfig['kind']]: Factory<Extract<ObjectStoreConfig, { kind: K }>> } = {
+  local: async (c) => new (await import('./LocalFolderObjectStore.js')).LocalFolderObjectStore(c.root),
+  s3: async (c) => new (await import('./S3ObjectStore.js')).S3ObjectStore(c),
 };
 
-const catalogs: { [K in CatalogConfig['kind']]: (c: Extract<CatalogConfig, { kind: K }>) => Catalog } = {
-  sqlite: (c) => new SqliteCatalog(c.path),
-  postgres: (c) => new PostgresCatalog(c.url),
-  supabase: (c) => new SupabaseCatalog({ url: c.url, key: c.key }),
+const catalogs: { [K in CatalogConfig['kind']]: Factory<Extract<CatalogConfig, { kind: K }>> } = {
+  sqlite: async (c) => new (await import('./SqliteCatalog.js')).SqliteCatalog(c.path),
+  postgres: async (c) => new (await import('./PostgresCatalog.js')).PostgresCatalog(c.url),
+  supabase: async (c) => new (await import('./SupabaseCatalog.js')).SupabaseCatalog({ url: c.url, key: c.key }),
 };
 
-export function createObjectStore(config: ObjectStoreConfig): ObjectStore {
-  return (objectStores[config.kind] as (c: ObjectStoreConfig) => ObjectStore)(config);
+export async function createObjectStore(config: ObjectStoreConfig): Promise<ObjectStore> {
+  return (await (objectStores[config.kind] as Factory<ObjectStoreConfig>)(config)) as ObjectStore;
 }
 
-export function createCatalog(config: CatalogConfig): Catalog {
-  return (catalogs[config.kind] as (c: CatalogConfig) => Catalog)(config);
+export async function createCatalog(config: CatalogConfig): Promise<Catalog> {
+  return (await (catalogs[config.kind] as Factory<CatalogConfig>)(config)) as Catalog;
 }

@@ -45,8 +45,18 @@ export function localFsError(e: unknown, root: string, doing: string): SyncError
     case 'EBUSY':
     case 'EAGAIN':
     case 'ETIMEDOUT':
-      return new SyncError('transient', `The local store ${root} failed (${doing}): ${detail}`, undefined, options);
+      return new SyncError(
+        'transient',
+        `The local store ${root} failed (${doing}): ${detail}`,
+        undefined,
+        options,
+      );
     default:
-      return new SyncError('internal', `The local store ${root} failed (${doing}): ${detail}`, undefined, options);
+      return new SyncError(
+        'internal',
+        `The local store ${root} failed (${doing}): ${detail}`,
+        undefined,
+        options,
+      );
   }
 }

@@ -103,9 +103,12 @@ export function toS3SyncError(error: unknown, ctx: S3ErrorContext): Error {
   }
   const net = networkCode(err);
   if (net) {
+    const cut = net === 'ECONNRESET' || net === 'EPIPE' || net === 'ECONNABORTED' || net === 'UND_ERR_SOCKET';
     return new SyncError(
       'transient',
-      `Can't reach the storage service at ${ctx.host} (${net}) during the ${what}${tried}.`,
+      cut
+        ? `Lost the connection to the storage service at ${ctx.host} (${net}) during the ${what}${tried}.`
+        : `Can't reach the storage service at ${ctx.host} (${net}) during the ${what}${tried}.`,
       'Check the network connection and R2_ENDPOINT_URL; the sync will be retried later.',
       options,
     );

@@ -53,7 +53,8 @@ export function migrate(db: SqliteDb, file: string, options: Pick<OpenSqliteOpti
   const current = db.pragma('user_version', { simple: true }) as number;
   const latest = options.migrations.length;
   options.migrations.forEach((m, i) => {
-    if (m.version !== i + 1) throw new Error(`migration ${m.name} has version ${m.version}, expected ${i + 1}`);
+    if (m.version !== i + 1)
+      throw new Error(`migration ${m.name} has version ${m.version}, expected ${i + 1}`);
   });
   if (current > latest) {
     throw new SyncError(

@@ -71,7 +71,7 @@ class Parser {
         return v;
       }
       // A prefix of a word at the very end of the text ("tr") is a cut-off write.
-      if (word.startsWith(t.slice(this.pos)) && this.pos < t.length) {
+      if (t.length - this.pos < word.length && word.startsWith(t.slice(this.pos)) && this.pos < t.length) {
         this.pos = t.length;
         throw this.fail('');
       }

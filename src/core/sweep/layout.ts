@@ -63,8 +63,9 @@ const JOB_MANIFEST = 'job_manifest.json';
  * - aggregate-only: no branches, only `aggregate/comparison.csv`, `summary.json` or `sweep_summary.txt`.
  *
  * A branch is recognised by its name alone (early in a sweep `runs/` may exist before the registry), so
- * either branch of a pair is enough. Throws SyncError('not-ready') for a folder that only holds a job
- * manifest (a sweep that has just started), SyncError('usage') for anything else that is not a sweep,
+ * either branch of a pair is enough. Throws SyncError('not-ready') for a folder that is empty or holds
+ * only an empty aggregate/ and job manifests (a sweep that has just started), SyncError('usage') for
+ * anything else that is not a sweep,
  * SyncError('not-found') when the folder does not exist.
  */
 export async function detectLayout(sweepDir: string): Promise<SweepLayout> {
@@ -117,10 +118,14 @@ export async function detectLayout(sweepDir: string): Promise<SweepLayout> {
     type = 'ring';
   } else if (['comparison.csv', 'summary.json', 'sweep_summary.txt'].some((f) => aggregateFiles.has(f))) {
     type = 'aggregate-only';
-  } else if (jobManifests.length) {
+  } else if (
+    root.every((d) => (d.name === 'aggregate' && aggregateFiles.size === 0) || jobDirs.has(d.name))
+  ) {
+    // Bilancio creates the sweep folder, aggregate/ and the job manifest before any branch or result:
+    // a watcher meets this state at the start of every sweep. It is not a mistake, just too early.
     throw new SyncError(
       'not-ready',
-      `${sweepDir} is a bilancio sweep that has only just started (a job manifest, no branches or results yet)`,
+      `${sweepDir} has no runs or results yet (${root.length ? 'a sweep that has only just started' : 'an empty folder'})`,
       'Wait for bilancio to write its first runs.',
     );
   } else {

@@ -1,0 +1,107 @@
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateSweep } from '../fixtures/generator.js';
+import { hashTree } from '../support/tree.js';
+
+const CLI = resolve('bin/bilancio-sync.js');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+describe('the bilancio-sync command', () => {
+  let home: string;
+  let work: string;
+  const run = (args: string[], env: Record<string, string> = {}): Promise<Run> =>
+    new Promise((done, fail) => {
+      const child = spawn(process.execPath, [CLI, ...args], {
+        env: { PATH: process.env.PATH, HOME: home, BILANCIO_SYNC_HOME: home, BILANCIO_SYNC_SETTLE_SECONDS: '0', ...env },
+        cwd: work,
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('error', fail);
+      child.on('close', (code) => done({ code, stdout, stderr }));
+    });
+
+  beforeAll(async () => {
+    home = await mkdtemp(join(tmpdir(), 'bsync-cli-home-'));
+    work = await mkdtemp(join(tmpdir(), 'bsync-cli-'));
+  });
+  afterAll(async () => {
+    await rm(home, { recursive: true, force: true });
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('syncs, says "already synced" the second time, lists, downloads, verifies', async () => {
+    const sweep = await generateSweep({ root: join(work, 'exp'), name: 'cli_sweep', type: 'dealer', pairs: 3 });
+    const first = await run(['sync', sweep.dir, '--full']);
+    expect(first.stderr).not.toMatch(/error|warning/);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/cli_sweep synced as revision 1 with run data/);
+
+    const second = await run(['sync', sweep.dir, '--full', '--json']);
+    expect(second.code).toBe(0);
+    const result = JSON.parse(second.stdout.slice(second.stdout.lastIndexOf('\n{')));
+    expect(result).toMatchObject({ result: 'noop', revision: 1, objectsUploaded: 0, bytesUploaded: 0 });
+
+    const human = await run(['sync', sweep.dir, '--full']);
+    expect(human.stdout).toMatch(/already synced \(revision 1\)/);
+
+    const list = await run(['list-sweeps', '--json']);
+    expect(JSON.parse(list.stdout).map((s: { name: string }) => s.name)).toEqual(['cli_sweep']);
+
+    const out = join(work, 'restored');
+    const down = await run(['download', 'cli_sweep', out]);
+    expect(down.code).toBe(0);
+    expect(await hashTree(out)).toEqual(await hashTree(sweep.dir));
+
+    const again = await run(['download', 'cli_sweep', out]);
+    expect(again.code).toBe(8);
+    expect(again.stderr).toMatch(/already exist .*nothing was written/);
+    expect(again.stderr).toMatch(/--overwrite/);
+
+    const verify = await run(['verify', 'cli_sweep', '--deep']);
+    expect(verify.code).toBe(0);
+    expect(verify.stdout).toMatch(/all match the manifest/);
+
+    const status = await run(['status', '--json']);
+    expect(JSON.parse(status.stdout).sweeps[0]).toMatchObject({ name: 'cli_sweep', state: 'synced' });
+  });
+
+  it('gives distinct exit codes and messages that say what to do', async () => {
+    expect((await run(['frobnicate'])).code).toBe(2);
+    expect((await run(['sync'])).code).toBe(2);
+
+    const notASweep = join(work, 'holiday-photos');
+    await mkdir(notASweep);
+    await writeFile(join(notASweep, 'beach.jpg'), 'x');
+    const usage = await run(['sync', notASweep]);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/does not look like a bilancio sweep/);
+
+    const running = await generateSweep({ root: join(work, 'exp'), name: 'half_written', type: 'balanced', state: 'running' });
+    const notReady = await run(['sync', running.dir, '--no-wait']);
+    expect(notReady.code).toBe(6);
+    expect(notReady.stderr).toMatch(/half_written is running/);
+
+    const config = await run(['list-sweeps'], { R2_ENDPOINT_URL: 'https://acct.r2.cloudflarestorage.com' });
+    expect(config.code).toBe(3);
+    expect(config.stderr).toMatch(/R2_ACCESS_KEY_ID and R2_SECRET_ACCESS_KEY are not set/);
+
+    const missing = await run(['download', 'no_such_sweep', join(work, 'nowhere')]);
+    expect(missing.code).toBe(7);
+    expect(missing.stderr).toMatch(/no synced sweep named "no_such_sweep"/);
+    expect(await readdir(join(work, 'nowhere')).catch(() => [])).toEqual([]);
+
+    const json = await run(['download', 'no_such_sweep', join(work, 'nowhere'), '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ error: { category: 'not-found' } });
+  });
+});

@@ -1,0 +1,48 @@
+/** Reading a sweep while the fixture generator writes it the way bilancio does (in place, no atomicity). */
+import { describe, expect, it } from 'vitest';
+import { isSyncError } from '../../src/core/errors.js';
+import { assessCompletion, detectLayout, readSweep } from '../../src/core/sweep/index.js';
+import { writeSweepOverTime } from '../fixtures/generator.js';
+import { tempDirs } from './helpers.js';
+
+const tmp = tempDirs();
+
+describe('reading a sweep while it is written', () => {
+  for (const type of ['balanced', 'ring'] as const) {
+    it(`${type}: never complete before the end, only not-ready/conflict errors, complete after`, async () => {
+      const root = await tmp();
+      let done = false;
+      let pairsWritten = 0;
+      const onPair = (i: number) => {
+        pairsWritten = i + 1;
+      };
+      const writing = writeSweepOverTime({ root, type, pairs: 6, pauseMs: 5, extras: true, onPair }).finally(
+        () => {
+          done = true;
+        },
+      );
+      const seen = new Set<string>();
+      let dir: string | null = null;
+      while (!done) {
+        try {
+          const dirs = await import('node:fs/promises').then((fs) => fs.readdir(root));
+          if (!dirs[0]) continue;
+          dir = `${root}/${dirs[0]}`;
+          // settleMs 0: only the terminal-signal and running-row logic is under test here.
+          const s = await readSweep(dir, { settleMs: 0, files: true });
+          seen.add(s.completion.state);
+          // Complete can only be seen once every pair has been written (and the terminal file after it).
+          if (s.completion.state === 'complete') expect(pairsWritten).toBe(6);
+        } catch (e) {
+          if (!isSyncError(e) || !['not-ready', 'conflict'].includes(e.category)) throw e;
+          seen.add(e.category);
+        }
+      }
+      const g = await writing;
+      expect(dir).toBe(g.dir);
+      const c = await assessCompletion(g.dir, await detectLayout(g.dir), { now: Date.now() + 60_000 });
+      expect(c.state, c.reason).toBe('complete');
+      expect(seen.has('running') || seen.has('not-ready')).toBe(true);
+    });
+  }
+});
