@@ -15,6 +15,7 @@ const sweep = await generateSweep({
   name: 'demo_balanced_comparison',
   type: 'balanced',
   pairs: 3,
+  overwrite: true,
 });
 console.log(`Wrote a bilancio sweep to ${sweep.dir} (${sweep.files.length} files).\n`);
 

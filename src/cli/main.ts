@@ -8,6 +8,7 @@ import { registerRevisions } from './commands/revisions.js';
 import { registerStatus } from './commands/status.js';
 import { registerSync } from './commands/sync.js';
 import { registerVerify } from './commands/verify.js';
+import { registerWatch } from './commands/watch.js';
 
 const program = new Command()
   .name('bilancio-sync')
@@ -22,6 +23,7 @@ registerDownload(program);
 registerRevisions(program);
 registerStatus(program);
 registerVerify(program);
+registerWatch(program);
 registerDoctor(program);
 
 try {

@@ -71,7 +71,8 @@ export function retryAfterFromError(error: unknown, now = Date.now()): number | 
     retryAfter?: unknown;
     $response?: { headers?: Record<string, string | undefined> };
   };
-  if (typeof e.retryAfterMs === 'number' && Number.isFinite(e.retryAfterMs)) return Math.max(0, e.retryAfterMs);
+  if (typeof e.retryAfterMs === 'number' && Number.isFinite(e.retryAfterMs))
+    return Math.max(0, e.retryAfterMs);
   if (typeof e.retryAfter === 'string' || typeof e.retryAfter === 'number' || e.retryAfter instanceof Date) {
     return parseRetryAfter(e.retryAfter, now);
   }
@@ -129,7 +130,10 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** Run `fn` until it succeeds, a non-retryable error happens, or the retries are used up (last error thrown). */
-export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions = {}): Promise<T> {
+export async function withRetry<T>(
+  fn: (attempt: number) => Promise<T>,
+  options: RetryOptions = {},
+): Promise<T> {
   const retries = options.retries ?? 4;
   const timing = {
     baseMs: options.baseMs ?? 250,

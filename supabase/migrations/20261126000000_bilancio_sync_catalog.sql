@@ -229,7 +229,7 @@ begin
   execute format('grant execute on function public.bilancio_sync_write_sweep(jsonb), '
     'public.bilancio_sync_schema_version() to %s', api_roles);
 
-  execute format('drop policy if exists bilancio_sync_read on public.bilancio_sync_schema');
+  drop policy if exists bilancio_sync_read on public.bilancio_sync_schema;
   execute format('create policy bilancio_sync_read on public.bilancio_sync_schema for select to %s using (true)',
     api_roles);
   foreach t in array array['sweeps', 'comparison_results', 'run_registry'] loop

@@ -44,7 +44,10 @@ async function expectConflict(
 describe('createArchive refuses a sweep that changes under it', () => {
   it('fails with conflict when a file is rewritten while it is being streamed', async () => {
     const src = await tempDir('conflict');
-    const files = await writeSweep(src, { 'passive/registry/experiments.csv': 'a\r\n', [HTML]: bigText(8_000_000) });
+    const files = await writeSweep(src, {
+      'passive/registry/experiments.csv': 'a\r\n',
+      [HTML]: bigText(8_000_000),
+    });
     const h = start(src, files, { level: 1 });
     const { stream } = h;
     // Read one chunk, then rewrite the file (same size, different bytes) while the writer waits on us.
@@ -100,7 +103,10 @@ describe('createArchive refuses a sweep that changes under it', () => {
     await new Promise<void>((resolve) => stream.once('data', () => resolve()));
     const errored = new Promise<Error>((resolve) => stream.on('error', resolve));
     ac.abort();
-    const err = await done.catch((e: unknown) => e as Error);
+    const err = (await done.then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as Error;
     expect(err.name).toBe('AbortError');
     expect(await errored).toBe(err);
     expect(stream.destroyed).toBe(true);
@@ -117,7 +123,9 @@ describe('createArchive refuses a sweep that changes under it', () => {
 
   it('rejects unsafe member paths before writing a byte', async () => {
     const src = await tempDir('unsafe');
-    expect(() => createArchive(src, [{ path: '../x', size: 0, mtimeMs: 0, sha256: '' }])).toThrow(/'\.\.' segment/);
+    expect(() => createArchive(src, [{ path: '../x', size: 0, mtimeMs: 0, sha256: '' }])).toThrow(
+      /'\.\.' segment/,
+    );
     expect(() => createArchive(src, [], { level: 11 })).toThrow(/level/);
     await collect(createArchive(src, []).stream);
   });

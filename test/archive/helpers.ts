@@ -55,7 +55,8 @@ export async function collect(stream: Readable): Promise<Buffer> {
 export async function listFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
   for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (!e.isDirectory()) out.push(path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'));
+    if (!e.isDirectory())
+      out.push(path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'));
   }
   return out.sort();
 }

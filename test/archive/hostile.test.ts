@@ -1,5 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createArchive, extractArchive } from '../../src/core/archive/index.js';
 import { SyncError } from '../../src/core/errors.js';
@@ -23,13 +24,17 @@ afterAll(removeTempDirs);
 const GOOD = { path: 'passive/registry/experiments.csv', data: 'run_id,status\r\nx,completed\r\n' };
 const SECOND = { path: 'passive/runs/grid_0123456789ab/run.html', data: '<html></html>' };
 
-async function expectRefused(
-  archive: Buffer,
+async function expectRefused(archive: Buffer, expected: FileEntry[], message: RegExp) {
+  return expectRefusedStream(fromBuffer(archive), expected, message);
+}
+
+async function expectRefusedStream(
+  input: Readable,
   expected: FileEntry[],
   message: RegExp,
 ): Promise<{ dest: string; err: SyncError }> {
   const dest = await tempDir('hostile');
-  const err = await extractArchive(fromBuffer(archive), dest, expected).then(
+  const err = await extractArchive(input, dest, expected).then(
     () => {
       throw new Error('extraction should have been refused');
     },
@@ -54,7 +59,11 @@ describe('extractArchive refuses hostile archives and leaves nothing behind', ()
     ['an absolute path', { path: '/abs/path', data: 'x' }, /"\/abs\/path".*absolute path/],
     ['a Windows drive letter', { path: 'C:/Windows/evil.dll', data: 'x' }, /drive-letter/],
     ['a backslash path', { path: 'passive\\..\\..\\evil', data: 'x' }, /backslash/],
-    ['a .. hidden in a pax path', { path: 'passive/../../pax-escape', data: 'x', pax: true }, /'\.\.' segment/],
+    [
+      'a .. hidden in a pax path',
+      { path: 'passive/../../pax-escape', data: 'x', pax: true },
+      /'\.\.' segment/,
+    ],
     [
       'a symlink pointing outside',
       { path: 'passive/runs/link', type: 'SymbolicLink', linkpath: '../../../../etc/passwd' },
@@ -67,8 +76,18 @@ describe('extractArchive refuses hostile archives and leaves nothing behind', ()
     ],
     ['a char device', { path: 'passive/null', type: 'CharacterDevice' }, /passive\/null: is a device file/],
     ['a FIFO', { path: 'passive/pipe', type: 'FIFO' }, /passive\/pipe: is a FIFO/],
-    ['a member not in the manifest', { path: 'passive/extra.csv', data: 'x' }, /extra\.csv: is not listed/, false],
-    ['a stray directory', { path: 'passive/elsewhere/', type: 'Directory' }, /holds no file of the manifest/, false],
+    [
+      'a member not in the manifest',
+      { path: 'passive/extra.csv', data: 'x' },
+      /extra\.csv: is not listed/,
+      false,
+    ],
+    [
+      'a stray directory',
+      { path: 'passive/elsewhere/', type: 'Directory' },
+      /holds no file of the manifest/,
+      false,
+    ],
   ];
 
   for (const [label, member, message, listed = true] of cases) {
@@ -98,13 +117,43 @@ describe('extractArchive refuses hostile archives and leaves nothing behind', ()
 
   it('refuses an archive missing an expected member', async () => {
     const expected = manifestFor([GOOD, SECOND]);
-    await expectRefused(rawTarGz([GOOD]), expected, /ends without passive\/runs\/grid_0123456789ab\/run\.html/);
+    await expectRefused(
+      rawTarGz([GOOD]),
+      expected,
+      /ends without passive\/runs\/grid_0123456789ab\/run\.html/,
+    );
   });
 
   it('refuses a truncated gzip and names the member being read', async () => {
     const big = { path: 'passive/runs/grid_0123456789ab/run.html', data: randomText(400_000) };
     const full = rawTarGz([GOOD, big]);
-    await expectRefused(full.subarray(0, Math.floor(full.length * 0.6)), manifestFor([GOOD, big]), /truncated|corrupt/);
+    await expectRefused(
+      full.subarray(0, Math.floor(full.length * 0.6)),
+      manifestFor([GOOD, big]),
+      /truncated|corrupt/,
+    );
+  });
+
+  it('cleans up when the gzip ends or the download fails in the middle of a large member', async () => {
+    const big = { path: 'passive/runs/grid_0123456789ab/run.html', data: randomText(3_000_000) };
+    const full = rawTarGz([GOOD, big]);
+    const trickle = (bytes: Buffer, failWith?: Error) =>
+      Readable.from(
+        (async function* () {
+          for (let i = 0; i < bytes.length; i += 8192) {
+            yield bytes.subarray(i, i + 8192);
+            await new Promise((r) => setImmediate(r));
+          }
+          if (failWith) throw failWith;
+        })(),
+      );
+    const half = full.subarray(0, Math.floor(full.length / 2));
+    await expectRefusedStream(trickle(half), manifestFor([GOOD, big]), /truncated or corrupt.*at or after/);
+    await expectRefusedStream(
+      trickle(half, new Error('socket hang up')),
+      manifestFor([GOOD, big]),
+      /socket hang up/,
+    );
   });
 
   it('refuses corrupt gzip data', async () => {
@@ -123,7 +172,9 @@ describe('extractArchive refuses hostile archives and leaves nothing behind', ()
   it('refuses a gzip bomb long before it is inflated', async () => {
     const { gzipSync } = await import('node:zlib');
     const tar = rawTar([GOOD]);
-    const bomb = gzipSync(Buffer.concat([tar.subarray(0, tar.length - 1024), Buffer.alloc(64 * 1024 * 1024)]));
+    const bomb = gzipSync(
+      Buffer.concat([tar.subarray(0, tar.length - 1024), Buffer.alloc(64 * 1024 * 1024)]),
+    );
     await expectRefused(bomb, manifestFor([GOOD]), /far more data than the manifest lists/);
   });
 
@@ -149,7 +200,6 @@ describe('extractArchive refuses hostile archives and leaves nothing behind', ()
     const bytes = await collect(stream);
     const ac = new AbortController();
     const dest = await tempDir('abort-mid');
-    const { Readable } = await import('node:stream');
     // Trickle the archive so the abort lands while files are being written.
     const slow = Readable.from(
       (async function* () {
@@ -168,9 +218,11 @@ describe('extractArchive refuses hostile archives and leaves nothing behind', ()
   it('never touches files already in destDir', async () => {
     const dest = await tempDir('preexisting');
     await writeFile(path.join(dest, 'mine.txt'), 'keep me');
-    await extractArchive(fromBuffer(rawTarGz([GOOD, { path: '../x', data: 'x' }])), dest, manifestFor([GOOD])).catch(
-      () => {},
-    );
+    await extractArchive(
+      fromBuffer(rawTarGz([GOOD, { path: '../x', data: 'x' }])),
+      dest,
+      manifestFor([GOOD]),
+    ).catch(() => {});
     expect(await listAll(dest)).toEqual(['mine.txt']);
     expect(await readFile(path.join(dest, 'mine.txt'), 'utf8')).toBe('keep me');
   });

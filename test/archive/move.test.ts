@@ -36,9 +36,9 @@ describe('moveIntoPlace', () => {
     await mkdir(path.join(target, 'passive/runs/grid_0123456789ab'), { recursive: true });
     await writeFile(path.join(target, 'passive/runs/grid_0123456789ab/run.html'), 'mine');
     const before = await listAll(target);
-    const err = await moveIntoPlace(staging, target, Object.keys(FILES), { overwrite: false }).catch(
-      (e: unknown) => e as SyncError,
-    );
+    const err = (await moveIntoPlace(staging, target, Object.keys(FILES), { overwrite: false }).catch(
+      (e: unknown) => e,
+    )) as SyncError;
     expect(err).toBeInstanceOf(SyncError);
     expect(err.category).toBe('conflict');
     expect(err.message).toMatch(/run\.html already exists/);

@@ -31,7 +31,10 @@ function runFiles(run: string, r: () => number): Record<string, string> {
   return {
     [`${run}/scenario.yaml`]: `kappa: ${dec()}\nmu: ${dec()}\nn_agents: 100\n`,
     [`${run}/run.html`]: `<html><body><table>${rows(4200, (i) => `<tr><td class="day">${i}</td><td>${dec()}</td><td>agent_${Math.floor(r() * 100)}</td><td>${r() < 0.5 ? 'True' : 'False'}</td></tr>\n`)}</table></body></html>`,
-    [`${run}/out/events.jsonl`]: rows(900, (i) => `{"day": ${i}, "kind": "payment", "from": "H${Math.floor(r() * 100)}", "amount": "${dec()}"}\n`),
+    [`${run}/out/events.jsonl`]: rows(
+      900,
+      (i) => `{"day": ${i}, "kind": "payment", "from": "H${Math.floor(r() * 100)}", "amount": "${dec()}"}\n`,
+    ),
     [`${run}/out/balances.csv`]: `day,agent,balance\r\n${rows(900, (i) => `${i},H${Math.floor(r() * 100)},${dec()}\r\n`)}`,
     [`${run}/out/metrics.csv`]: `day,phi,delta\r\n${rows(200, (i) => `${i},${dec()},${dec()}\r\n`)}`,
     [`${run}/out/metrics.json`]: `{"phi_total": "${dec()}", "delta_total": "${dec()}"}`,
@@ -97,7 +100,9 @@ describe('throughput on ~50 MB of sweep-like data', () => {
     const secs = (performance.now() - t0) / 1000;
     clearInterval(sampler);
     expect(out.files.length).toBe(files.length);
-    report.push(`extract: ${(bytes / MB / secs).toFixed(1)} MB/s (uncompressed), rss +${((peak - rss0) / MB).toFixed(0)} MB`);
+    report.push(
+      `extract: ${(bytes / MB / secs).toFixed(1)} MB/s (uncompressed), rss +${((peak - rss0) / MB).toFixed(0)} MB`,
+    );
     expect(peak - rss0).toBeLessThan(40 * MB);
     console.log(report.join('\n'));
   });

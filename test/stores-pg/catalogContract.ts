@@ -5,7 +5,14 @@
 import type pg from 'pg';
 import { expect, it } from 'vitest';
 import type { Catalog } from '../../src/core/stores/Catalog.js';
-import { ALMOST_15000, BALANCED_HEADER, balancedWrite, DEALER_HEADER, dealerWrite, KAPPA_28 } from './rows.js';
+import {
+  ALMOST_15000,
+  BALANCED_HEADER,
+  balancedWrite,
+  DEALER_HEADER,
+  dealerWrite,
+  KAPPA_28,
+} from './rows.js';
 
 export interface ContractContext {
   catalog: Catalog;
@@ -30,7 +37,9 @@ export function catalogContract(ctx: () => ContractContext): void {
     expect(second.sweepId).toBe(first.sweepId);
     expect(await count('comparison_results', 'twice')).toBe(7);
     expect(await count('run_registry', 'twice')).toBe(14);
-    const { rows } = await ctx().sql.query("select count(*)::int as n, max(revision) as r from sweeps where name = 'twice'");
+    const { rows } = await ctx().sql.query(
+      "select count(*)::int as n, max(revision) as r from sweeps where name = 'twice'",
+    );
     expect(rows[0]).toEqual({ n: 1, r: 2 });
 
     // A later revision with fewer rows replaces the rows (a lossy resume is the engine's business).
@@ -52,10 +61,19 @@ export function catalogContract(ctx: () => ContractContext): void {
               c.original -> 'big_entity_share' as bes
        from comparison_results c join sweeps s using (sweep_id) where s.name = 'exact' order by row_index`,
     );
-    expect(rows[0]).toMatchObject({ zero_exact: true, kappa_text: '0E-28', dtr: '0.0000000000000000000000000000' });
+    expect(rows[0]).toMatchObject({
+      zero_exact: true,
+      kappa_text: '0E-28',
+      dtr: '0.0000000000000000000000000000',
+    });
     expect(rows[0].te).toBe('0.00000015'); // Python's 1.5e-07, exactly
     expect(rows[0].trr).toBeNull(); // "nan" is not a NUMERIC value: null typed, text kept
-    expect(rows[1]).toMatchObject({ kappa_exact: true, mu_exact: true, kappa_text: KAPPA_28, mu_text: ALMOST_15000 });
+    expect(rows[1]).toMatchObject({
+      kappa_exact: true,
+      mu_exact: true,
+      kappa_text: KAPPA_28,
+      mu_text: ALMOST_15000,
+    });
     expect(rows[1].bes).toEqual(null); // an empty cell is JSON null
     expect(rows[2]).toMatchObject({ seed: '1002', total_trades: '6' });
 
@@ -118,14 +136,19 @@ export function catalogContract(ctx: () => ContractContext): void {
     expect(await catalog.listRegistryRows('browse')).toEqual(write.registryRows);
     const page = await catalog.listComparisonRows('browse', { offset: 5, limit: 4 });
     expect(page).toEqual(write.comparisonRows.slice(5, 9));
-    expect(await catalog.listRegistryRows('browse', { offset: 20, limit: 10 })).toEqual(write.registryRows.slice(20));
+    expect(await catalog.listRegistryRows('browse', { offset: 20, limit: 10 })).toEqual(
+      write.registryRows.slice(20),
+    );
     expect(await catalog.listComparisonRows('no-such-sweep')).toEqual([]);
   });
 
   it('keeps two owners’ sweeps of one name apart, filters and deletes', async () => {
     const { catalog } = ctx();
     await catalog.writeSweep(balancedWrite('shared', 2, 'alice@laptop'));
-    await catalog.writeSweep({ ...balancedWrite('shared', 3, 'bob@workstation'), sweepType: 'aggregate-only' });
+    await catalog.writeSweep({
+      ...balancedWrite('shared', 3, 'bob@workstation'),
+      sweepType: 'aggregate-only',
+    });
     expect((await catalog.getSweep('shared', 'bob@workstation'))?.owner).toBe('bob@workstation');
     expect(await catalog.listComparisonRows('shared', { owner: 'alice@laptop' })).toHaveLength(2);
     // The run ids are the same in both copies: the registry key includes the sweep.
@@ -133,18 +156,34 @@ export function catalogContract(ctx: () => ContractContext): void {
 
     const bobs = await catalog.listSweeps({ owner: 'bob@workstation' });
     expect(bobs.map((s) => s.name)).toEqual(['shared']);
-    expect((await catalog.listSweeps({ type: 'aggregate-only' })).map((s) => s.owner)).toEqual(['bob@workstation']);
+    expect((await catalog.listSweeps({ type: 'aggregate-only' })).map((s) => s.owner)).toEqual([
+      'bob@workstation',
+    ]);
     const all = await catalog.listSweeps();
-    expect(all.filter((s) => s.name === 'shared').map((s) => s.owner)).toEqual(['alice@laptop', 'bob@workstation']);
+    // Newest sync first: bob synced after alice.
+    expect(all.filter((s) => s.name === 'shared').map((s) => s.owner)).toEqual([
+      'bob@workstation',
+      'alice@laptop',
+    ]);
+    const synced = all.map((s) => s.syncedAt);
+    expect(synced).toEqual([...synced].sort().reverse());
     expect(await catalog.listSweeps({ limit: 1, offset: 1 })).toEqual(all.slice(1, 2));
 
-    await expect(catalog.deleteSweep('shared')).rejects.toMatchObject({ category: 'conflict' });
+    // Without an owner a shared name is ambiguous: never a silent pick of someone's sweep.
+    await expect(catalog.getSweep('shared')).rejects.toMatchObject({
+      category: 'usage',
+      message: /Several owners/,
+    });
+    await expect(catalog.listComparisonRows('shared')).rejects.toMatchObject({ category: 'usage' });
+    await expect(catalog.deleteSweep('shared')).rejects.toMatchObject({ category: 'usage' });
     await catalog.deleteSweep('shared', 'bob@workstation');
     expect(await catalog.getSweep('shared', 'bob@workstation')).toBeNull();
     expect(await count('run_registry', 'shared')).toBe(4); // alice's rows are untouched
     await catalog.deleteSweep('shared');
     expect(await catalog.getSweep('shared')).toBeNull();
-    const { rows } = await ctx().sql.query('select count(*)::int as n from comparison_results c left join sweeps s using (sweep_id) where s.sweep_id is null');
+    const { rows } = await ctx().sql.query(
+      'select count(*)::int as n from comparison_results c left join sweeps s using (sweep_id) where s.sweep_id is null',
+    );
     expect(rows[0].n).toBe(0); // cascaded
     await catalog.deleteSweep('never-synced'); // nothing to do
   });

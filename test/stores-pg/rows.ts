@@ -1,6 +1,7 @@
 /** Hand-built catalog writes with bilancio's real headers and value quirks (SPEC §1). */
-import type { CatalogSweepWrite, RegistryRowWrite } from '../../src/core/stores/Catalog.js';
+
 import type { RemoteManifest } from '../../src/core/engine/RemoteManifest.js';
+import type { CatalogSweepWrite, RegistryRowWrite } from '../../src/core/stores/Catalog.js';
 import type { CsvRow, SweepType } from '../../src/core/types.js';
 
 export const BALANCED_HEADER =

@@ -52,7 +52,9 @@ describe('SupabaseCatalog', () => {
     const before = api.log.length;
     await catalog.writeSweep(write);
     const writes = api.log.slice(before);
-    expect(writes.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /rest/v1/rpc/bilancio_sync_write_sweep']);
+    expect(writes.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'POST /rest/v1/rpc/bilancio_sync_write_sweep',
+    ]);
     const { rows } = await sql.query(
       "select count(*)::int as n from comparison_results join sweeps using (sweep_id) where name = 'big'",
     );
@@ -108,13 +110,18 @@ describe('SupabaseCatalog configuration and failures', () => {
     const err = await c.open().catch((e: unknown) => e);
     await c.close();
     expect(err).toMatchObject({ category: 'transient' });
-    expect((err as Error).message).toMatch(new RegExp(`Can't reach Supabase at 127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)`));
+    expect((err as Error).message).toMatch(
+      new RegExp(`Can't reach Supabase at 127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)`),
+    );
     expect(Date.now() - started).toBeLessThan(3000); // no silent retry loop in open()
   });
 
   it('says how to apply the migration when the project has no tables', async () => {
     const fresh = await startTestPostgres();
-    const bare = await startPostgrestDouble({ databaseUrl: fresh.url, keys: { [SERVICE_KEY]: 'service_role' } });
+    const bare = await startPostgrestDouble({
+      databaseUrl: fresh.url,
+      keys: { [SERVICE_KEY]: 'service_role' },
+    });
     try {
       const c = new SupabaseCatalog({ url: bare.url, key: SERVICE_KEY });
       const err = await c.open().catch((e: unknown) => e);
@@ -129,6 +136,14 @@ describe('SupabaseCatalog configuration and failures', () => {
       await bare.close();
       await fresh.stop();
     }
+  });
+
+  it('tells a URL that is not a Supabase project from missing tables', async () => {
+    const c = new SupabaseCatalog({ url: `${api.url}/some/path`, key: SERVICE_KEY });
+    const err = await c.open().catch((e: unknown) => e);
+    await c.close();
+    expect(err).toMatchObject({ category: 'configuration' });
+    expect((err as Error).message).toMatch(/SUPABASE_URL does not look like a Supabase project URL/);
   });
 
   it('reports a bad URL as configuration', async () => {

@@ -3,10 +3,11 @@
  * headers checked on raw SDK responses, errors checked for their words.
  */
 import net from 'node:net';
+import { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SyncError } from '../../src/core/errors.js';
-import { resolveS3Config, S3_PRESETS, S3ObjectStore } from '../../src/core/stores/S3ObjectStore.js';
+import { resolveS3Config, S3_PRESETS, type S3ObjectStore } from '../../src/core/stores/S3ObjectStore.js';
 import { openMultipartUploads, rawClient, startTestS3, type TestS3 } from '../support/s3.js';
 import { MiB, readAll, sha256, storeFor, streamOf, testBytes } from './helpers.js';
 
@@ -63,6 +64,10 @@ describe('put / get', () => {
     const data = testBytes(300_000);
     await store.put('small-stream.bin', streamOf(data));
     expect((await readAll(await store.get('small-stream.bin'))).equals(data)).toBe(true);
+    const exact = testBytes(5 * MiB); // exactly one part: lib-storage falls back to one PutObject
+    expect((await store.put('exact.bin', streamOf(exact))).sha256).toBe(sha256(exact));
+    expect((await store.head('exact.bin'))?.sha256).toBe(sha256(exact));
+    expect((await readAll(await store.get('exact.bin'))).equals(exact)).toBe(true);
     const empty = await store.put('empty.json', streamOf(Buffer.alloc(0)));
     expect(empty).toEqual({ key: 'empty.json', size: 0, sha256: sha256(Buffer.alloc(0)) });
   });
@@ -89,7 +94,9 @@ describe('put / get', () => {
     expect(await store.head('mismatch.bin')).toBeNull(); // never completed
     expect(await openMultipartUploads(s3)).toEqual([]);
 
-    const small = await store.put('mismatch-small.bin', Buffer.from('abc'), { sha256: wrong }).catch((e) => e);
+    const small = await store
+      .put('mismatch-small.bin', Buffer.from('abc'), { sha256: wrong })
+      .catch((e) => e);
     expect(small.category).toBe('integrity');
     expect(await store.head('mismatch-small.bin')).toBeNull();
   });
@@ -111,6 +118,24 @@ describe('put / get', () => {
     }
   });
 
+  it('cancelling mid-upload stops it: AbortError, no object, multipart upload aborted', async () => {
+    const controller = new AbortController();
+    const slow = Readable.from(
+      (async function* () {
+        for (let i = 0; i < 40; i++) {
+          if (i === 12) setTimeout(() => controller.abort(), 0);
+          yield testBytes(MiB);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      })(),
+    );
+    const err = await store.put('cancelled.bin', slow, { signal: controller.signal }).catch((e) => e);
+    expect(err.name).toBe('AbortError');
+    expect(slow.destroyed).toBe(true);
+    expect(await store.head('cancelled.bin')).toBeNull();
+    expect(await openMultipartUploads(s3)).toEqual([]);
+  });
+
   it('get() of a missing object is not-found; head() is null', async () => {
     const err = await store.get('nope/missing.bin').catch((e) => e);
     expect(err).toBeInstanceOf(SyncError);
@@ -123,7 +148,9 @@ describe('list / copy / delete', () => {
   it('lists in key order with the prefix stripped, copies with metadata, deletes idempotently', async () => {
     const files = { 'sweep-c/aggregate/summary.json': '{"total_pairs": 3}', 'sweep-c/manifest.json': '{}' };
     for (const [key, text] of Object.entries(files)) await store.put(key, Buffer.from(text));
-    await store.put('sweep-c/control.tar.gz', streamOf(testBytes(5 * MiB + 1)), { contentType: 'application/gzip' });
+    await store.put('sweep-c/control.tar.gz', streamOf(testBytes(5 * MiB + 1)), {
+      contentType: 'application/gzip',
+    });
 
     const listed = [];
     for await (const o of store.list('sweep-c/')) listed.push(o);
@@ -150,7 +177,8 @@ describe('list / copy / delete', () => {
   it('pages through more than one listing page', async () => {
     // s3rver honours MaxKeys only through the API; 1000+ objects would be slow, so we check the loop
     // with the store's own pagination against whatever page size the server uses.
-    for (let i = 0; i < 25; i++) await store.put(`paged/${String(i).padStart(3, '0')}.txt`, Buffer.from(String(i)));
+    for (let i = 0; i < 25; i++)
+      await store.put(`paged/${String(i).padStart(3, '0')}.txt`, Buffer.from(String(i)));
     const keys = [];
     for await (const o of store.list('paged/')) keys.push(o.key);
     expect(keys).toHaveLength(25);
@@ -180,14 +208,17 @@ describe('errors in plain words', () => {
 
   // s3rver doesn't check SigV4 signatures (a wrong secret passes there): real servers only. The
   // mapping of SignatureDoesNotMatch / AccessDenied answers is also tested through the flaky proxy.
-  it.skipIf(!process.env.TEST_S3_ENDPOINT)('wrong secret → SignatureDoesNotMatch in plain words', async () => {
-    const badSecret = storeFor(s3, { secretAccessKey: 'another-secret' });
-    const err2 = await badSecret.probe().catch((e) => e);
-    await badSecret.close();
-    expect(err2.category).toBe('configuration');
-    expect(err2.message).toMatch(/refused the access key \(SignatureDoesNotMatch\)/);
-    expect(`${err2.message} ${err2.hint}`).not.toContain('another-secret');
-  });
+  it.skipIf(!process.env.TEST_S3_ENDPOINT)(
+    'wrong secret → SignatureDoesNotMatch in plain words',
+    async () => {
+      const badSecret = storeFor(s3, { secretAccessKey: 'another-secret' });
+      const err2 = await badSecret.probe().catch((e) => e);
+      await badSecret.close();
+      expect(err2.category).toBe('configuration');
+      expect(err2.message).toMatch(/refused the access key \(SignatureDoesNotMatch\)/);
+      expect(`${err2.message} ${err2.hint}`).not.toContain('another-secret');
+    },
+  );
 
   it('unknown bucket → configuration error naming the bucket and R2_BUCKET_NAME', async () => {
     const nobucket = storeFor(s3, { bucket: 'no-such-bucket-here' });
@@ -201,7 +232,7 @@ describe('errors in plain words', () => {
     }
   });
 
-  it("unreachable host (closed port) → transient \"can't reach\"", async () => {
+  it('unreachable host (closed port) → transient "can\'t reach"', async () => {
     const port = await closedPort();
     const retries: number[] = [];
     const gone = storeFor(s3, {
@@ -215,7 +246,9 @@ describe('errors in plain words', () => {
     await gone.close();
     expect(err).toBeInstanceOf(SyncError);
     expect(err.category).toBe('transient');
-    expect(err.message).toMatch(new RegExp(`Can't reach the storage service at 127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)`));
+    expect(err.message).toMatch(
+      new RegExp(`Can't reach the storage service at 127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)`),
+    );
     expect(err.message).toMatch(/after 3 attempts/);
     expect(retries).toEqual([1, 2]);
     expect(Date.now() - started).toBeLessThan(5000);

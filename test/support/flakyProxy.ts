@@ -81,7 +81,10 @@ export async function startFlakyProxy(target: string): Promise<FlakyProxy> {
   let refuse = 0;
   let down = false;
 
-  const take = <T extends { match?: (r: ProxiedRequest) => boolean }>(list: Counted<T>[], req: ProxiedRequest) => {
+  const take = <T extends { match?: (r: ProxiedRequest) => boolean }>(
+    list: Counted<T>[],
+    req: ProxiedRequest,
+  ) => {
     const hit = list.find((c) => c.left > 0 && (c.rule.match?.(req) ?? true));
     if (hit) hit.left--;
     return hit?.rule;
@@ -112,9 +115,16 @@ export async function startFlakyProxy(target: string): Promise<FlakyProxy> {
       }
     });
 
-    let pending = Buffer.alloc(0);
+    let pending: Buffer = Buffer.alloc(0);
     let responding = false; // we answered ourselves: swallow the rest, never forward again
-    let current: { action: ProxyAction; remaining: number; budget: number; answered: boolean; req: ProxiedRequest; rule?: RespondRule } | null = null;
+    let current: {
+      action: ProxyAction;
+      remaining: number;
+      budget: number;
+      answered: boolean;
+      req: ProxiedRequest;
+      rule?: RespondRule;
+    } | null = null;
 
     const forward = (piece: Buffer) => {
       if (piece.length && !upstream.write(piece)) {

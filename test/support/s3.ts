@@ -185,9 +185,13 @@ async function cleanUpPrefix(s3: TestS3): Promise<void> {
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
-    const uploads = await client.send(new ListMultipartUploadsCommand({ Bucket: s3.bucket, Prefix: `${s3.prefix}/` }));
+    const uploads = await client.send(
+      new ListMultipartUploadsCommand({ Bucket: s3.bucket, Prefix: `${s3.prefix}/` }),
+    );
     for (const u of uploads.Uploads ?? []) {
-      await client.send(new AbortMultipartUploadCommand({ Bucket: s3.bucket, Key: u.Key, UploadId: u.UploadId }));
+      await client.send(
+        new AbortMultipartUploadCommand({ Bucket: s3.bucket, Key: u.Key, UploadId: u.UploadId }),
+      );
     }
   } finally {
     client.destroy();

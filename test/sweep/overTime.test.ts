@@ -1,5 +1,5 @@
 /** Reading a sweep while the fixture generator writes it the way bilancio does (in place, no atomicity). */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFailed } from 'vitest';
 import { isSyncError } from '../../src/core/errors.js';
 import { assessCompletion, detectLayout, readSweep } from '../../src/core/sweep/index.js';
 import { writeSweepOverTime } from '../fixtures/generator.js';
@@ -16,11 +16,23 @@ describe('reading a sweep while it is written', () => {
       const onPair = (i: number) => {
         pairsWritten = i + 1;
       };
-      const writing = writeSweepOverTime({ root, type, pairs: 6, pauseMs: 5, extras: true, onPair }).finally(
-        () => {
-          done = true;
-        },
-      );
+      const stop = new AbortController();
+      const writing = writeSweepOverTime({
+        root,
+        type,
+        pairs: 6,
+        pauseMs: 5,
+        extras: true,
+        onPair,
+        signal: stop.signal,
+      }).finally(() => {
+        done = true;
+      });
+      // If an assertion fails mid-way, stop the writer before the temp folder is removed.
+      onTestFailed(async () => {
+        stop.abort();
+        await writing.catch(() => {});
+      });
       const seen = new Set<string>();
       let dir: string | null = null;
       while (!done) {

@@ -17,7 +17,7 @@
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { PassThrough, type Readable } from 'node:stream';
-import { constants as zc, createGzip } from 'node:zlib';
+import { createGzip, constants as zc } from 'node:zlib';
 import { Header, Pax } from 'tar';
 import { SyncError } from '../errors.js';
 import type { FileEntry } from '../types.js';
@@ -50,7 +50,11 @@ const ZEROS = Buffer.alloc(2 * BLOCK);
 const GZIP_OS_BYTE = 9;
 const GZIP_OS_UNIX = 3;
 
-export function createArchive(sweepRoot: string, files: FileEntry[], options: ArchiveOptions = {}): ArchiveHandle {
+export function createArchive(
+  sweepRoot: string,
+  files: FileEntry[],
+  options: ArchiveOptions = {},
+): ArchiveHandle {
   const level = options.level ?? 6;
   if (!Number.isInteger(level) || level < 0 || level > 9) {
     throw new SyncError('usage', `gzip level must be an integer 0-9, got ${level}`);
@@ -93,7 +97,9 @@ export function createArchive(sweepRoot: string, files: FileEntry[], options: Ar
     if (!out.write(chunk)) gzip.pause();
   });
   out.on('drain', () => gzip.resume());
-  gzip.on('error', (e) => fail(new SyncError('internal', `gzip failed: ${e.message}`, undefined, { cause: e })));
+  gzip.on('error', (e) =>
+    fail(new SyncError('internal', `gzip failed: ${e.message}`, undefined, { cause: e })),
+  );
   gzip.on('end', () => {
     if (failure) return;
     finished = true;

@@ -46,7 +46,8 @@ export async function moveIntoPlace(
     for (const rel of relPaths) {
       const to = resolveInside(targetDir, rel);
       const first = await mkdir(path.dirname(to), { recursive: true });
-      if (first) for (let d = path.dirname(to); d.length >= first.length; d = path.dirname(d)) createdDirs.push(d);
+      if (first)
+        for (let d = path.dirname(to); d.length >= first.length; d = path.dirname(d)) createdDirs.push(d);
       if (options.overwrite && (await exists(to))) {
         await move(to, resolveInside(path.join(stagingDir, REPLACED_DIR), rel));
         replaced.push(rel);
@@ -60,16 +61,23 @@ export async function moveIntoPlace(
       await move(resolveInside(targetDir, rel), resolveInside(stagingDir, rel)).catch(() => {});
     }
     for (const rel of replaced) {
-      await move(resolveInside(path.join(stagingDir, REPLACED_DIR), rel), resolveInside(targetDir, rel)).catch(
-        () => {},
-      );
+      await move(
+        resolveInside(path.join(stagingDir, REPLACED_DIR), rel),
+        resolveInside(targetDir, rel),
+      ).catch(() => {});
     }
-    for (const d of [...new Set(createdDirs)].sort((a, b) => b.length - a.length)) await rmdir(d).catch(() => {});
+    for (const d of [...new Set(createdDirs)].sort((a, b) => b.length - a.length))
+      await rmdir(d).catch(() => {});
     throw e instanceof SyncError
       ? e
-      : new SyncError('internal', `Could not move restored files into ${targetDir}: ${(e as Error).message}`, undefined, {
-          cause: e,
-        });
+      : new SyncError(
+          'internal',
+          `Could not move restored files into ${targetDir}: ${(e as Error).message}`,
+          undefined,
+          {
+            cause: e,
+          },
+        );
   }
   if (replaced.length) await rm(path.join(stagingDir, REPLACED_DIR), { recursive: true, force: true });
 }

@@ -4,13 +4,16 @@ import type { SweepType } from '../types.js';
 import type { Catalog, CatalogSweep, CatalogSweepWrite, Page, RegistryRowWrite } from './Catalog.js';
 import {
   MIGRATION_FILE,
+  oneSweep,
   type RegistryRecord,
   SCHEMA_VERSION,
   SWEEP_COLUMNS,
+  SWEEP_ORDER,
   type SweepRecord,
   toCatalogSweep,
   toCsvRow,
   toRegistryRow,
+  withOwner,
   writePayload,
 } from './pgCatalogRows.js';
 import { DATABASE_URL_VARIABLE, type PgTarget, pgError } from './pgErrors.js';
@@ -152,7 +155,7 @@ export class PostgresCatalog implements Catalog {
     if (query.owner !== undefined) where.push(`owner = $${params.push(query.owner)}`);
     const { rows } = await this.query<SweepRecord>(
       `select ${SWEEP_COLUMNS} from public.sweeps ${where.length ? `where ${where.join(' and ')}` : ''}
-       order by name, owner limit $${params.push(query.limit ?? null)} offset $${params.push(query.offset ?? 0)}`,
+       order by ${SWEEP_ORDER} limit $${params.push(query.limit ?? null)} offset $${params.push(query.offset ?? 0)}`,
       params,
       'listing sweeps',
     );
@@ -192,26 +195,12 @@ export class PostgresCatalog implements Catalog {
     return rows.map(toRegistryRow);
   }
 
+  /** Deleting a missing sweep is not an error. */
   async deleteSweep(name: string, owner?: string): Promise<void> {
-    if (owner === undefined) {
-      const { rows } = await this.query<{ owner: string }>(
-        'select owner from public.sweeps where name = $1',
-        [name],
-        `finding sweep ${name}`,
-      );
-      // Deleting by name alone must never take another researcher's copy with it.
-      if (rows.length > 1) {
-        throw new SyncError(
-          'conflict',
-          `${rows.length} owners have a sweep named ${name} (${rows.map((r) => r.owner).join(', ')}).`,
-          'Say which owner to delete.',
-        );
-      }
-      owner = rows[0]?.owner;
-      if (owner === undefined) return;
-    }
+    const sweep = await this.findSweep<{ sweep_id: string }>('sweep_id', name, owner);
+    if (!sweep) return;
     // comparison_results and run_registry rows go with it (ON DELETE CASCADE).
-    await this.query('delete from public.sweeps where name = $1 and owner = $2', [name, owner], `deleting ${name}`);
+    await this.query('delete from public.sweeps where sweep_id = $1', [sweep.sweep_id], `deleting ${name}`);
   }
 
   async close(): Promise<void> {
@@ -221,7 +210,7 @@ export class PostgresCatalog implements Catalog {
     await pool?.end();
   }
 
-  /** A sweep by name: the owner's, or without an owner the most recently synced one of that name. */
+  /** The sweep called `name` (of `owner` when given; without one, a name of several owners is a usage error). */
   private async findSweep<T extends pg.QueryResultRow>(
     columns: string,
     name: string,
@@ -229,17 +218,17 @@ export class PostgresCatalog implements Catalog {
   ): Promise<T | null> {
     const { rows } =
       owner === undefined
-        ? await this.query<T>(
-            `select ${columns} from public.sweeps where name = $1 order by synced_at desc limit 1`,
+        ? await this.query<T & { owner: string }>(
+            `select ${withOwner(columns)} from public.sweeps where name = $1 order by owner limit 2`,
             [name],
             `finding sweep ${name}`,
           )
-        : await this.query<T>(
-            `select ${columns} from public.sweeps where name = $1 and owner = $2`,
+        : await this.query<T & { owner: string }>(
+            `select ${withOwner(columns)} from public.sweeps where name = $1 and owner = $2`,
             [name, owner],
             `finding sweep ${name}`,
           );
-    return rows[0] ?? null;
+    return oneSweep(name, rows);
   }
 
   private async query<T extends pg.QueryResultRow>(
@@ -263,6 +252,8 @@ async function readSchemaVersion(client: pg.PoolClient): Promise<number | null> 
     "select to_regclass('public.bilancio_sync_schema') is not null as present",
   );
   if (!rows[0]?.present) return null;
-  const v = await client.query<{ version: number }>('select version from public.bilancio_sync_schema where id');
+  const v = await client.query<{ version: number }>(
+    'select version from public.bilancio_sync_schema where id',
+  );
   return v.rows[0]?.version ?? null;
 }

@@ -25,11 +25,11 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { isSyncError, SyncError } from '../errors.js';
 import { withRetry } from '../retry.js';
 import type { ObjectInfo, ObjectStore, PutOptions } from './ObjectStore.js';
-import type { S3StoreConfig } from './s3Presets.js';
 import { s3ErrorCode, s3HttpStatus, toS3SyncError } from './s3Errors.js';
+import type { S3StoreConfig } from './s3Presets.js';
 import { describeSdkError, s3RetryStrategy } from './s3RetryStrategy.js';
 
-export type { S3PresetInput, S3PresetName, S3Preset, S3StoreConfig } from './s3Presets.js';
+export type { S3Preset, S3PresetInput, S3PresetName, S3StoreConfig } from './s3Presets.js';
 export { DEFAULT_BUCKET, resolveS3Config, S3_PRESETS } from './s3Presets.js';
 export type { S3RetryEvent } from './s3RetryStrategy.js';
 
@@ -101,7 +101,8 @@ export class S3ObjectStore implements ObjectStore {
 
   async put(key: string, body: PutBody, options: PutOptions = {}): Promise<ObjectInfo> {
     const fullKey = this.fullKey(key);
-    if (!Buffer.isBuffer(body) && typeof body !== 'function') return this.putOnce(key, fullKey, body, options);
+    if (!Buffer.isBuffer(body) && typeof body !== 'function')
+      return this.putOnce(key, fullKey, body, options);
     return withRetry(() => this.putOnce(key, fullKey, typeof body === 'function' ? body() : body, options), {
       retries: this.config.uploadRetries ?? 2,
       baseMs: this.config.retryBaseMs ?? 250,
@@ -144,13 +145,24 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   /** One PutObject (or a multipart upload of a large Buffer), sha256 in the metadata from the start. */
-  private async putBuffer(key: string, fullKey: string, body: Buffer, options: PutOptions): Promise<ObjectInfo> {
+  private async putBuffer(
+    key: string,
+    fullKey: string,
+    body: Buffer,
+    options: PutOptions,
+  ): Promise<ObjectInfo> {
     const sha256 = createHash('sha256').update(body).digest('hex');
     if (options.size !== undefined && options.size !== body.length) {
-      throw new SyncError('integrity', `"${key}" was announced as ${options.size} bytes but has ${body.length}.`);
+      throw new SyncError(
+        'integrity',
+        `"${key}" was announced as ${options.size} bytes but has ${body.length}.`,
+      );
     }
     if (options.sha256 !== undefined && options.sha256 !== sha256) {
-      throw new SyncError('integrity', `The bytes of "${key}" don't match the sha256 the caller gave; nothing was written.`);
+      throw new SyncError(
+        'integrity',
+        `The bytes of "${key}" don't match the sha256 the caller gave; nothing was written.`,
+      );
     }
     const params = {
       Bucket: this.bucket,
@@ -230,6 +242,7 @@ export class S3ObjectStore implements ObjectStore {
         stream,
       );
     } catch (e) {
+      stream.destroy(); // ends the generator, which holds the source's iterator
       original.destroy();
       throw e;
     }
@@ -328,7 +341,8 @@ export class S3ObjectStore implements ObjectStore {
     let problem: string | undefined;
     if (!info) problem = 'is missing after the upload';
     else if (info.size !== size) problem = `has ${info.size} bytes on the server, ${size} were sent`;
-    else if (checkSha && info.sha256 !== sha256) problem = `has sha256 metadata ${info.sha256 ?? '(none)'} instead of ${sha256}`;
+    else if (checkSha && info.sha256 !== sha256)
+      problem = `has sha256 metadata ${info.sha256 ?? '(none)'} instead of ${sha256}`;
     if (problem) {
       // Don't leave an object nobody may trust; the sync manifest (written last) doesn't point to it yet.
       await this.delete(key).catch(() => {});
@@ -358,7 +372,8 @@ export class S3ObjectStore implements ObjectStore {
       return { key, size: out.ContentLength ?? 0, sha256: out.Metadata?.sha256 };
     } catch (e) {
       // HEAD has no body, so a missing bucket is a bare 404 as well: that reads as "no object".
-      if (s3HttpStatus(e) === 404 || s3ErrorCode(e) === 'NotFound' || s3ErrorCode(e) === 'NoSuchKey') return null;
+      if (s3HttpStatus(e) === 404 || s3ErrorCode(e) === 'NotFound' || s3ErrorCode(e) === 'NoSuchKey')
+        return null;
       throw toS3SyncError(e, this.ctx('lookup', key));
     }
   }
@@ -425,7 +440,10 @@ export class S3ObjectStore implements ObjectStore {
       const t1 = performance.now();
       const back = await readAll(await this.get(key));
       if (!back.equals(body)) {
-        throw new SyncError('integrity', `The probe object read back from ${this.host} differs from what was written.`);
+        throw new SyncError(
+          'integrity',
+          `The probe object read back from ${this.host} differs from what was written.`,
+        );
       }
       const t2 = performance.now();
       await this.delete(key);
@@ -462,7 +480,12 @@ export class S3ObjectStore implements ObjectStore {
     return { operation, key, bucket: this.bucket, host: this.host };
   }
 
-  private async send<T>(operation: string, key: string, signal: AbortSignal | undefined, fn: () => Promise<T>) {
+  private async send<T>(
+    operation: string,
+    key: string,
+    signal: AbortSignal | undefined,
+    fn: () => Promise<T>,
+  ) {
     try {
       return await fn();
     } catch (e) {

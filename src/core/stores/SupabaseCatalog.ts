@@ -5,6 +5,7 @@ import type { CsvRow, SweepType } from '../types.js';
 import type { Catalog, CatalogSweep, CatalogSweepWrite, Page, RegistryRowWrite } from './Catalog.js';
 import {
   MIGRATION_FILE,
+  oneSweep,
   type RegistryRecord,
   SCHEMA_VERSION,
   SWEEP_COLUMNS,
@@ -12,6 +13,7 @@ import {
   toCatalogSweep,
   toCsvRow,
   toRegistryRow,
+  withOwner,
   writePayload,
 } from './pgCatalogRows.js';
 import {
@@ -85,7 +87,11 @@ export class SupabaseCatalog implements Catalog {
       );
     }
     if (!key) {
-      throw new SyncError('configuration', `${SUPABASE_KEY_VARIABLE} is empty.`, 'Set it to the service_role key.');
+      throw new SyncError(
+        'configuration',
+        `${SUPABASE_KEY_VARIABLE} is empty.`,
+        'Set it to the service_role key.',
+      );
     }
     this.client ??= createClient(url, key, {
       // A CLI/desktop process: no browser storage, no session to keep or refresh.
@@ -95,10 +101,9 @@ export class SupabaseCatalog implements Catalog {
     });
     // The first request tells apart: unreachable, bad key, no tables, older/newer schema. No retries here:
     // the engine decides when to try again.
-    const res = (await this.db()
-      .from('bilancio_sync_schema')
-      .select('version')
-      .retry(false)) as Result<{ version: number }[]>;
+    const res = (await this.db().from('bilancio_sync_schema').select('version').retry(false)) as Result<
+      { version: number }[]
+    >;
     const rows = this.check(res, 'checking the catalog schema');
     const version = rows[0]?.version ?? null;
     if (version === null) throw missingSchemaError('no schema version recorded');
@@ -124,7 +129,8 @@ export class SupabaseCatalog implements Catalog {
       payload: writePayload(write),
     })) as Result<string>;
     const sweepId = this.check(res, `writing sweep ${write.name}`);
-    if (typeof sweepId !== 'string') throw new SyncError('internal', `Supabase returned no id for sweep ${write.name}.`);
+    if (typeof sweepId !== 'string')
+      throw new SyncError('internal', `Supabase returned no id for sweep ${write.name}.`);
     return { sweepId };
   }
 
@@ -134,7 +140,8 @@ export class SupabaseCatalog implements Catalog {
       let q = this.db().from('sweeps').select(SWEEP_COLUMNS);
       if (query.type) q = q.eq('sweep_type', query.type);
       if (query.owner !== undefined) q = q.eq('owner', query.owner);
-      return q.order('name').order('owner').range(from, to);
+      // SWEEP_ORDER: newest sync first, then owner, name.
+      return q.order('synced_at', { ascending: false }).order('owner').order('name').range(from, to);
     });
     return rows.map(toCatalogSweep);
   }
@@ -182,24 +189,13 @@ export class SupabaseCatalog implements Catalog {
     return rows.map(toRegistryRow);
   }
 
+  /** Deleting a missing sweep is not an error. */
   async deleteSweep(name: string, owner?: string): Promise<void> {
     await this.open();
-    if (owner === undefined) {
-      const res = (await this.db().from('sweeps').select('owner').eq('name', name)) as Result<{ owner: string }[]>;
-      const rows = this.check(res, `finding sweep ${name}`);
-      // Deleting by name alone must never take another researcher's copy with it.
-      if (rows.length > 1) {
-        throw new SyncError(
-          'conflict',
-          `${rows.length} owners have a sweep named ${name} (${rows.map((r) => r.owner).join(', ')}).`,
-          'Say which owner to delete.',
-        );
-      }
-      owner = rows[0]?.owner;
-      if (owner === undefined) return;
-    }
+    const sweep = await this.findSweep<{ sweep_id: string }>('sweep_id', name, owner);
+    if (!sweep) return;
     // Its comparison and registry rows go with it (ON DELETE CASCADE), in the same request/transaction.
-    const res = (await this.db().from('sweeps').delete().eq('name', name).eq('owner', owner)) as Result<null>;
+    const res = (await this.db().from('sweeps').delete().eq('sweep_id', sweep.sweep_id)) as Result<null>;
     this.check(res, `deleting ${name}`);
   }
 
@@ -215,12 +211,12 @@ export class SupabaseCatalog implements Catalog {
     return this.client;
   }
 
+  /** The sweep called `name` (of `owner` when given; without one, a name of several owners is a usage error). */
   private async findSweep<T>(columns: string, name: string, owner: string | undefined): Promise<T | null> {
-    let q = this.db().from('sweeps').select(columns).eq('name', name);
-    // Without an owner: the most recently synced sweep of that name.
-    q = owner === undefined ? q.order('synced_at', { ascending: false }) : q.eq('owner', owner);
-    const res = (await q.limit(1)) as Result<T[]>;
-    return this.check(res, `finding sweep ${name}`)[0] ?? null;
+    let q = this.db().from('sweeps').select(withOwner(columns)).eq('name', name);
+    q = owner === undefined ? q.order('owner').limit(2) : q.eq('owner', owner);
+    const res = (await q) as Result<(T & { owner: string })[]>;
+    return oneSweep(name, this.check(res, `finding sweep ${name}`));
   }
 
   /**

@@ -3,9 +3,11 @@
  * bilancio_sync_write_sweep, and the mapping of catalog rows back to the Catalog types. One module, so
  * that both backends send and read exactly the same things.
  */
+
+import { SyncError } from '../errors.js';
+import type { CsvRow, Json, SweepType } from '../types.js';
 import type { CatalogSweep, CatalogSweepWrite, RegistryRowWrite } from './Catalog.js';
 import { COMPARISON_COLUMNS, typedComparisonValues } from './comparisonColumns.js';
-import type { CsvRow, Json, SweepType } from '../types.js';
 
 /** The catalog schema version this code writes and reads (bilancio_sync_schema.version). */
 export const SCHEMA_VERSION = 1;
@@ -55,7 +57,8 @@ function typedValues(row: CsvRow): Record<string, string | null> {
   const values = typedComparisonValues(row);
   for (const col of COMPARISON_COLUMNS) {
     const v = values[col.name];
-    if (col.type === 'int' && v != null && v.replace(/^[+-]/, '').length > MAX_BIGINT_DIGITS) values[col.name] = null;
+    if (col.type === 'int' && v != null && v.replace(/^[+-]/, '').length > MAX_BIGINT_DIGITS)
+      values[col.name] = null;
   }
   return values;
 }
@@ -123,7 +126,26 @@ export function toRegistryRow(r: RegistryRecord): RegistryRowWrite {
   return { runId: r.run_id, branch: r.branch, status: r.status, parameters: r.parameters };
 }
 
-/** host:port of a URL for messages: never the user name or password. */
-export function describeHost(url: URL, defaultPort: string): string {
-  return `${url.hostname}:${url.port || defaultPort}`;
+/** Sweeps are listed newest sync first, then by owner and name: a total order, so pages never overlap. */
+export const SWEEP_ORDER = 'synced_at desc, owner, name';
+
+/** A select list that includes owner, which picking the one sweep of a name needs. */
+export function withOwner(columns: string): string {
+  return columns.split(',').includes('owner') ? columns : `${columns},owner`;
+}
+
+/**
+ * The one sweep called `name` among `rows` (all sweeps of that name, or of that name and owner). Without an
+ * owner a name held by several owners is ambiguous: a usage error, never a silent pick of someone's sweep
+ * (as SqliteCatalog).
+ */
+export function oneSweep<T extends { owner: string }>(name: string, rows: T[]): T | null {
+  if (rows.length > 1) {
+    throw new SyncError(
+      'usage',
+      `Several owners have a sweep named "${name}" (${rows.map((r) => r.owner).join(', ')}).`,
+      'Say whose sweep you mean (--owner).',
+    );
+  }
+  return rows[0] ?? null;
 }

@@ -33,7 +33,10 @@ export function pgError(e: unknown, target: PgTarget, doing: string): SyncError 
   const code = typeof err?.code === 'string' ? err.code : '';
   const message = typeof err?.message === 'string' ? err.message : String(e);
   // Happy-eyeballs connects throw an AggregateError whose parts carry the codes.
-  const codes = [code, ...(Array.isArray(err?.errors) ? err.errors.map((x: { code?: unknown }) => x?.code) : [])];
+  const codes = [
+    code,
+    ...(Array.isArray(err?.errors) ? err.errors.map((x: { code?: unknown }) => x?.code) : []),
+  ];
 
   if (
     codes.some((c) => typeof c === 'string' && UNREACHABLE.has(c)) ||
@@ -86,7 +89,12 @@ export function pgError(e: unknown, target: PgTarget, doing: string): SyncError 
       { cause: e },
     );
   }
-  return new SyncError('internal', `Database error while ${doing}: ${message}${code ? ` (${code})` : ''}`, undefined, {
-    cause: e,
-  });
+  return new SyncError(
+    'internal',
+    `Database error while ${doing}: ${message}${code ? ` (${code})` : ''}`,
+    undefined,
+    {
+      cause: e,
+    },
+  );
 }

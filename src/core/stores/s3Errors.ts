@@ -66,7 +66,9 @@ export function toS3SyncError(error: unknown, ctx: S3ErrorContext): Error {
   if (error instanceof SyncError) return error;
   // The caller's own cancellation stays an AbortError: it is not a failure to report.
   if (isAbortError(error)) return error as Error;
-  const err = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as SdkLikeError;
+  const err = (
+    typeof error === 'object' && error !== null ? error : { message: String(error) }
+  ) as SdkLikeError;
   const code = s3ErrorCode(err);
   const status = s3HttpStatus(err);
   const attempts = err.$metadata?.attempts;
@@ -99,7 +101,12 @@ export function toS3SyncError(error: unknown, ctx: S3ErrorContext): Error {
     );
   }
   if (code === 'NoSuchKey' || code === 'NotFound' || status === 404) {
-    return new SyncError('not-found', `No object "${ctx.key ?? '?'}" in bucket "${ctx.bucket}".`, undefined, options);
+    return new SyncError(
+      'not-found',
+      `No object "${ctx.key ?? '?'}" in bucket "${ctx.bucket}".`,
+      undefined,
+      options,
+    );
   }
   const net = networkCode(err);
   if (net) {
@@ -120,7 +127,9 @@ export function toS3SyncError(error: unknown, ctx: S3ErrorContext): Error {
       skew
         ? `The storage service at ${ctx.host} rejected the request because this computer's clock is off.`
         : `Can't reach the storage service at ${ctx.host}: the ${what} timed out${tried}.`,
-      skew ? 'Set the system clock (enable automatic time).' : 'Check the network connection; the sync will be retried later.',
+      skew
+        ? 'Set the system clock (enable automatic time).'
+        : 'Check the network connection; the sync will be retried later.',
       options,
     );
   }

@@ -122,10 +122,16 @@ function checkEndpoint(endpoint: string): void {
     throw new SyncError('configuration', `The storage endpoint "${endpoint}" is not a URL.`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new SyncError('configuration', `The storage endpoint must start with https:// (got ${url.protocol}).`);
+    throw new SyncError(
+      'configuration',
+      `The storage endpoint must start with https:// (got ${url.protocol}).`,
+    );
   }
   if (url.username || url.password) {
     // Never echo the URL here: it holds credentials.
-    throw new SyncError('configuration', 'The storage endpoint URL must not contain a user name or password.');
+    throw new SyncError(
+      'configuration',
+      'The storage endpoint URL must not contain a user name or password.',
+    );
   }
 }

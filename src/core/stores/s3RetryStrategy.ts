@@ -13,7 +13,10 @@
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import { retryAfterFromError, retryDelay } from '../retry.js';
 
-type RetryStrategyV2 = Extract<NonNullable<S3ClientConfig['retryStrategy']>, { acquireInitialRetryToken: unknown }>;
+type RetryStrategyV2 = Extract<
+  NonNullable<S3ClientConfig['retryStrategy']>,
+  { acquireInitialRetryToken: unknown }
+>;
 type RetryErrorInfo = Parameters<RetryStrategyV2['refreshRetryTokenForRetry']>[1];
 
 export interface S3RetryEvent {

@@ -66,8 +66,17 @@ export function supabaseError(
       { cause: error },
     );
   }
-  if (code === 'PGRST202' || code === 'PGRST205' || code === '42P01' || code === '42883' || status === 404) {
+  if (code === 'PGRST202' || code === 'PGRST205' || code === '42P01' || code === '42883') {
     return missingSchemaError(message);
+  }
+  if (status === 404) {
+    // A 404 that isn't PostgREST's own (no code): the URL leads somewhere else.
+    return new SyncError(
+      'configuration',
+      `${host} answered 404 Not Found for its REST API: ${SUPABASE_URL_VARIABLE} does not look like a Supabase project URL.`,
+      'Use the project URL from Project Settings → API, e.g. https://abcdefgh.supabase.co (without /rest/v1).',
+      { cause: error },
+    );
   }
   if (
     status >= 500 ||

@@ -118,9 +118,7 @@ export async function detectLayout(sweepDir: string): Promise<SweepLayout> {
     type = 'ring';
   } else if (['comparison.csv', 'summary.json', 'sweep_summary.txt'].some((f) => aggregateFiles.has(f))) {
     type = 'aggregate-only';
-  } else if (
-    root.every((d) => (d.name === 'aggregate' && aggregateFiles.size === 0) || jobDirs.has(d.name))
-  ) {
+  } else if (await justStarted(sweepDir, root, aggregateFiles)) {
     // Bilancio creates the sweep folder, aggregate/ and the job manifest before any branch or result:
     // a watcher meets this state at the start of every sweep. It is not a mistake, just too early.
     throw new SyncError(
@@ -171,6 +169,23 @@ export function archiveUnitOf(layout: SweepLayout, path: string): ArchiveUnit | 
     for (const p of unit.paths) if (path.startsWith(`${p}/`)) return unit;
   }
   return null;
+}
+
+/**
+ * Empty, or only an empty aggregate/ and folders holding at most a job_manifest.json (bilancio makes the
+ * `{job_id}` folder a moment before it writes the manifest into it).
+ */
+async function justStarted(sweepDir: string, root: Dirent[], aggregateFiles: Set<string>): Promise<boolean> {
+  for (const d of root) {
+    if (!d.isDirectory()) return false;
+    if (d.name === 'aggregate') {
+      if (aggregateFiles.size > 0) return false;
+      continue;
+    }
+    const inside = await listDir(join(sweepDir, d.name), false);
+    if (inside.some((e) => e.name !== JOB_MANIFEST)) return false;
+  }
+  return true;
 }
 
 async function listDir(dir: string, isSweepRoot: boolean): Promise<Dirent[]> {

@@ -95,22 +95,43 @@ async function handle(
   const body = await readBody(req);
   const apikey = header(req, 'apikey');
   if (!apikey) {
-    return json(401, { message: 'No API key found in request', hint: 'No `apikey` request header or url param was found.' });
+    return json(401, {
+      message: 'No API key found in request',
+      hint: 'No `apikey` request header or url param was found.',
+    });
   }
   const role = keys[apikey];
   if (!role) {
-    return json(401, { message: 'Invalid API key', hint: 'Double check your Supabase `anon` or `service_role` API key.' });
+    return json(401, {
+      message: 'Invalid API key',
+      hint: 'Double check your Supabase `anon` or `service_role` API key.',
+    });
   }
   const url = new URL(req.url ?? '/', 'http://double');
+  // Supabase's gateway answers paths outside its APIs itself, without a PostgREST code.
+  if (!url.pathname.startsWith('/rest/v1/'))
+    return json(404, { message: 'no Route matched with those values' });
   const match = /^\/rest\/v1\/(rpc\/)?([A-Za-z_][A-Za-z0-9_]*)$/.exec(url.pathname);
-  if (!match) return json(404, { code: 'PGRST125', message: `Invalid path specified in request URL`, details: null, hint: null });
+  if (!match)
+    return json(404, {
+      code: 'PGRST125',
+      message: `Invalid path specified in request URL`,
+      details: null,
+      hint: null,
+    });
   const name = match[2] ?? '';
   const method = req.method ?? 'GET';
 
   return inTransaction(pool, role, method === 'GET' || method === 'HEAD', async (client) => {
     try {
       if (match[1]) {
-        if (method !== 'POST') return json(405, { code: 'PGRST117', message: `Unsupported HTTP method: ${method}`, details: null, hint: null });
+        if (method !== 'POST')
+          return json(405, {
+            code: 'PGRST117',
+            message: `Unsupported HTTP method: ${method}`,
+            details: null,
+            hint: null,
+          });
         return await rpc(client, name, body);
       }
       if (!(await tableExists(client, name))) {
@@ -121,15 +142,22 @@ async function handle(
           message: `Could not find the table 'public.${name}' in the schema cache`,
         });
       }
-      if (method === 'GET') return await select(client, name, url.searchParams, header(req, 'range'), maxRows);
+      if (method === 'GET')
+        return await select(client, name, url.searchParams, header(req, 'range'), maxRows);
       if (method === 'DELETE') {
         const f = filters(url.searchParams);
         await client.query(`DELETE FROM public.${ident(name)} ${f.where}`, f.params);
         return { status: 204 };
       }
-      return json(405, { code: 'PGRST117', message: `Unsupported HTTP method: ${method} (test double)`, details: null, hint: null });
+      return json(405, {
+        code: 'PGRST117',
+        message: `Unsupported HTTP method: ${method} (test double)`,
+        details: null,
+        hint: null,
+      });
     } catch (e) {
-      if (e instanceof BadRequest) return json(400, { code: e.code, message: e.message, details: null, hint: null });
+      if (e instanceof BadRequest)
+        return json(400, { code: e.code, message: e.message, details: null, hint: null });
       throw e;
     }
   }).catch((e: unknown) => errorReply(e, role));
@@ -205,7 +233,12 @@ async function rpc(client: pg.PoolClient, fn: string, rawBody: string): Promise<
   }
   const names = Object.keys(args).sort();
   // PostgREST finds a function by name and the set of argument names in the body.
-  const { rows: candidates } = await client.query<{ oid: number; argnames: string[] | null; types: string[]; retset: boolean }>(
+  const { rows: candidates } = await client.query<{
+    oid: number;
+    argnames: string[] | null;
+    types: string[];
+    retset: boolean;
+  }>(
     `select p.oid, p.proargnames as argnames, p.proretset as retset,
             array(select format_type(t, null) from unnest(p.proargtypes) t) as types
      from pg_proc p join pg_namespace n on n.oid = p.pronamespace
@@ -233,7 +266,11 @@ async function rpc(client: pg.PoolClient, fn: string, rawBody: string): Promise<
     ? `select coalesce(json_agg(t), '[]')::text as body from ${call} t`
     : `select coalesce(to_json(${call})::text, 'null') as body`;
   const { rows } = await client.query<{ body: string }>(sql, params);
-  return { status: 200, body: rows[0]?.body ?? 'null', headers: { 'Content-Type': 'application/json; charset=utf-8' } };
+  return {
+    status: 200,
+    body: rows[0]?.body ?? 'null',
+    headers: { 'Content-Type': 'application/json; charset=utf-8' },
+  };
 }
 
 /** A PostgreSQL error as PostgREST reports it. */
@@ -247,11 +284,20 @@ function errorReply(e: unknown, role: ApiRole): Reply {
   else if (code.startsWith('22') || code.startsWith('42')) status = 400;
   else if (code === '57014') status = 500;
   else if (code.startsWith('08')) status = 503;
-  return json(status, { code, message: err.message ?? String(e), details: err.detail ?? null, hint: err.hint ?? null });
+  return json(status, {
+    code,
+    message: err.message ?? String(e),
+    details: err.detail ?? null,
+    hint: err.hint ?? null,
+  });
 }
 
 function json(status: number, value: unknown): Reply {
-  return { status, body: JSON.stringify(value), headers: { 'Content-Type': 'application/json; charset=utf-8' } };
+  return {
+    status,
+    body: JSON.stringify(value),
+    headers: { 'Content-Type': 'application/json; charset=utf-8' },
+  };
 }
 
 function send(res: ServerResponse, reply: Reply): void {

@@ -70,7 +70,8 @@ export function orderBy(order: string | null): string {
     let sql = ident(col);
     for (const m of mods) {
       if (m === 'asc' || m === 'desc') sql += ` ${m.toUpperCase()}`;
-      else if (m === 'nullsfirst' || m === 'nullslast') sql += m === 'nullsfirst' ? ' NULLS FIRST' : ' NULLS LAST';
+      else if (m === 'nullsfirst' || m === 'nullslast')
+        sql += m === 'nullsfirst' ? ' NULLS FIRST' : ' NULLS LAST';
       else throw new BadRequest('PGRST100', `"failed to parse order (${order})" (test double)`);
     }
     return sql;

