@@ -12,7 +12,7 @@ let pgConnects = 0;
 // pg is CommonJS: the ESM `import pg from 'pg'` in src/ gets this same module instance, so counting here
 // counts every query (= one round trip: extended-protocol messages go out in one flight) the app sends.
 try {
-  const pg = createRequire(`${process.cwd()}/`)('pg');
+  const pg = createRequire(import.meta.url)('pg');
   const query = pg.Client.prototype.query;
   pg.Client.prototype.query = function countedQuery(...args) {
     pgQueries++;
@@ -24,7 +24,7 @@ try {
     return connect.apply(this, args);
   };
 } catch {
-  // pg not resolvable from cwd: nothing to count
+  // pg not installed: nothing to count
 }
 
 if (file) {

@@ -20,6 +20,8 @@ export interface Sample {
   exitCode: number;
   stdout: string;
   stderr: string;
+  /** ms from spawn to the first `--json` event of each kind (`type` or `type:phase`), and to `exit` */
+  marks?: Record<string, number>;
 }
 
 export interface Stat {
@@ -50,14 +52,27 @@ interface SpawnResult {
 function spawnTimed(
   cmd: string,
   args: string[],
-  opts: { env: NodeJS.ProcessEnv; cwd: string; timeoutMs?: number },
+  opts: {
+    env: NodeJS.ProcessEnv;
+    cwd: string;
+    timeoutMs?: number;
+    onLine?: (line: string, ms: number) => void;
+  },
 ): Promise<SpawnResult> {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
     const child = spawn(cmd, args, { env: opts.env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
+    let partial = '';
+    child.stdout.on('data', (b: Buffer) => {
+      out.push(b);
+      if (!opts.onLine) return;
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      const lines = (partial + b.toString('utf8')).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) opts.onLine(line, ms);
+    });
     child.stderr.on('data', (b: Buffer) => err.push(b));
     const timer = opts.timeoutMs
       ? setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs).unref()
@@ -85,11 +100,29 @@ export async function runCli(
 ): Promise<Sample> {
   const statsFile = join(opts.cwd, `.stats-${process.pid}-${++statsSeq}.json`);
   const env = { ...opts.env, BENCH_STATS_FILE: statsFile };
+  const marks: Record<string, number> = {};
+  const onLine = (line: string, ms: number) => {
+    if (!line.startsWith('{"event"')) return;
+    try {
+      const e = (JSON.parse(line) as { event: { type: string; phase?: string } }).event;
+      const key = e.phase ? `${e.type}:${e.phase}` : e.type;
+      marks[key] ??= ms;
+      marks[`last ${key}`] = ms;
+    } catch {
+      // not an event line
+    }
+  };
   const r = await spawnTimed(
     process.execPath,
     [...(opts.nodeFlags ?? []), '--import', CHILD_STATS, CLI, ...args],
-    { env, cwd: opts.cwd, timeoutMs: opts.timeoutMs ?? 30 * 60_000 },
+    {
+      env,
+      cwd: opts.cwd,
+      timeoutMs: opts.timeoutMs ?? 30 * 60_000,
+      onLine,
+    },
   );
+  marks.exit = r.wallMs;
   let stats: { maxRssKiB: number; userCpuUs: number; systemCpuUs: number; pgQueries: number } | null = null;
   if (existsSync(statsFile)) {
     stats = JSON.parse(readFileSync(statsFile, 'utf8'));
@@ -100,6 +133,7 @@ export async function runCli(
     rssMB: stats ? (stats.maxRssKiB * 1024) / 1e6 : null,
     cpuS: stats ? (stats.userCpuUs + stats.systemCpuUs) / 1e6 : null,
     pgQueries: stats?.pgQueries,
+    marks,
     exitCode: r.code,
     stdout: r.stdout,
     stderr: r.stderr,

@@ -49,7 +49,10 @@ export interface Report {
     rssMB: Stat | null;
     idleCpuPct: Stat | null;
     idleSeconds?: number;
+    idleEvents?: string;
   } | null;
+  /** where the wall time of each sync goes, from the CLI's --json event times */
+  phases: Array<{ what: string; phases: Array<{ phase: string; ms: Stat | null }> }>;
   targets: TargetRow[];
   profiles: Record<string, ProfileSummary>;
   notes: string[];
@@ -148,9 +151,19 @@ export function renderMarkdown(r: Report): string {
     out.push(
       w.measured
         ? `**Watch mode** over ${w.sweeps} synced sweeps of ~${w.filesPerSweep} files: start-up ${fmt(w.startupMs, 0)} ms ` +
-            `(ready = ${w.startupSignal}), RSS ${fmt(w.rssMB, 0)} MB, CPU while idle for ${w.idleSeconds} s ${fmt(w.idleCpuPct, 2)} % of a core.`
+            `(ready = ${w.startupSignal}), RSS ${fmt(w.rssMB, 0)} MB, CPU while idle for ${w.idleSeconds} s ${fmt(w.idleCpuPct, 2)} % of a core` +
+            `${w.idleEvents ? ` (events while idle: ${w.idleEvents})` : ''}.`
         : `**Watch mode:** ${w.reason}.`,
     );
+    out.push('');
+  }
+  if (r.phases.length > 0) {
+    out.push('Where the wall time of a full sync goes (ms, from the times of its `--json` events):');
+    out.push('');
+    const names = r.phases[0]!.phases.map((p) => p.phase);
+    out.push(`| sync to | ${names.join(' | ')} |`);
+    out.push(`|---|${names.map(() => '---').join('|')}|`);
+    for (const p of r.phases) out.push(`| ${p.what} | ${p.phases.map((x) => fmt(x.ms, 0)).join(' | ')} |`);
     out.push('');
   }
   out.push('| target | ours | baseline | ours ÷ baseline | limit | result |');

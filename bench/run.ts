@@ -512,6 +512,8 @@ interface WatchResult {
   rssMB?: number[];
   idleCpuPct?: number[];
   idleSeconds?: number;
+  /** engine events seen while idle (should be none) */
+  idleEvents?: string;
 }
 
 async function cliHasWatch(): Promise<boolean> {
@@ -582,7 +584,7 @@ async function measureWatch(localEnv: (home: string) => NodeJS.ProcessEnv): Prom
   for (let i = 1; i <= RUNS; i++) {
     log(`watch run ${i}/${RUNS}: start-up, then ${WATCH_IDLE_S} s idle`);
     const t = performance.now();
-    const child = spawn(process.execPath, ['--import', CHILD_STATS, CLI, 'watch', root], {
+    const child = spawn(process.execPath, ['--import', CHILD_STATS, CLI, 'watch', root, '--json'], {
       env,
       cwd: ws,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -590,23 +592,34 @@ async function measureWatch(localEnv: (home: string) => NodeJS.ProcessEnv): Prom
     const pid = child.pid!;
     let readyAt: number | null = null;
     let signal = 'CPU quiet';
+    const events: string[] = [];
     const onLine = (line: string) => {
-      if (readyAt === null && /watching|ready|idle|up to date/i.test(line)) {
+      let e: { type?: string; sweeps?: number; unchanged?: number; durationMs?: number } | undefined;
+      try {
+        e = (JSON.parse(line) as { event?: typeof e }).event;
+      } catch {
+        return;
+      }
+      if (!e?.type) return;
+      events.push(e.type);
+      // Ready = the initial scan of every sweep folder is done (its first reconcile-finished event).
+      if (readyAt === null && e.type === 'reconcile-finished') {
         readyAt = performance.now();
-        signal = `first line matching /watching|ready|idle|up to date/: "${line.slice(0, 80)}"`;
+        signal = `first reconcile-finished event: ${e.sweeps} sweeps scanned, ${e.unchanged} unchanged, scan ${e.durationMs} ms`;
       }
     };
     createInterface({ input: child.stdout! }).on('line', onLine);
-    createInterface({ input: child.stderr! }).on('line', onLine);
-    // Ready = it said so, or its CPU went quiet (<1% over 500 ms) after at least 1 s.
+    createInterface({ input: child.stderr! }).on('line', () => undefined);
+    // Fallback when no such event comes: its CPU went quiet (no tick in 500 ms) after at least 20 s.
     let last = procCpuTicks(pid) ?? 0;
-    const deadline = performance.now() + 120_000;
+    const deadline = performance.now() + 180_000;
     while (readyAt === null && performance.now() < deadline && child.exitCode === null) {
       await new Promise((r) => setTimeout(r, 500));
       const now = procCpuTicks(pid) ?? last;
-      if (performance.now() - t > 1000 && now - last === 0) readyAt = performance.now() - 500;
+      if (performance.now() - t > 20_000 && now - last === 0) readyAt = performance.now() - 500;
       last = now;
     }
+    const eventsAtReady = events.length;
     if (child.exitCode !== null) {
       errors.push(`watch exited early with code ${child.exitCode}`);
       return { measured: false, reason: `watch exited early (code ${child.exitCode})` };
@@ -623,6 +636,12 @@ async function measureWatch(localEnv: (home: string) => NodeJS.ProcessEnv): Prom
     const cpu1 = procCpuTicks(pid) ?? cpu0;
     const seconds = (performance.now() - w0) / 1000;
     result.idleCpuPct!.push(((cpu1 - cpu0) / clkTck / seconds) * 100);
+    const idleEvents = events.slice(eventsAtReady);
+    if (idleEvents.length > 0) {
+      const counts = new Map<string, number>();
+      for (const e of idleEvents) counts.set(e, (counts.get(e) ?? 0) + 1);
+      result.idleEvents = [...counts].map(([k, n]) => `${n}× ${k}`).join(', ');
+    }
     result.rssMB!.push(peak);
     await new Promise<void>((resolve) => {
       child.once('exit', () => resolve());
@@ -786,8 +805,30 @@ function buildReport(ctx: {
       : (ctx.watch?.reason ?? 'not measured (--no-watch)'),
   });
 
+  const phases = ctx.destinations
+    .filter((d) => samples[`sync.${d.id}`]?.length)
+    .map((d) => {
+      const key = `sync.${d.id}`;
+      const span = (from: string | null, to: string) =>
+        s(key, (x) => {
+          const m = x.marks ?? {};
+          const a = from === null ? 0 : m[from];
+          const b = m[to];
+          return a === undefined || b === undefined ? null : b - a;
+        });
+      return {
+        what: d.label,
+        phases: [
+          { phase: 'start-up + scan + hash (to sync-started)', ms: span(null, 'sync-started') },
+          { phase: 'loose files + archives uploaded', ms: span('sync-started', 'progress:cataloguing') },
+          { phase: 'catalog write + manifest + journal', ms: span('progress:cataloguing', 'sync-finished') },
+          { phase: 'close + exit', ms: span('sync-finished', 'exit') },
+        ],
+      };
+    });
   const cw = ctx.catalogWrite;
   return {
+    phases,
     machine: ctx.machine,
     sweep: ctx.sweep,
     runs: RUNS,

@@ -17,7 +17,9 @@ export interface CheckResult {
  * the object store by writing, reading back and deleting a probe object; the catalog by connecting and
  * checking its schema version. Each check runs even if another failed, so the report names every problem.
  */
-export async function runDoctor(config: AppConfig): Promise<{ config: Record<string, unknown>; checks: CheckResult[] }> {
+export async function runDoctor(
+  config: AppConfig,
+): Promise<{ config: Record<string, unknown>; checks: CheckResult[] }> {
   const checks: CheckResult[] = [];
   const check = async (name: string, body: () => Promise<string>): Promise<void> => {
     const started = Date.now();
@@ -25,7 +27,14 @@ export async function runDoctor(config: AppConfig): Promise<{ config: Record<str
       checks.push({ name, ok: true, detail: await body(), ms: Date.now() - started });
     } catch (e) {
       const err = toSyncError(e);
-      checks.push({ name, ok: false, detail: err.message, hint: err.hint, category: err.category, ms: Date.now() - started });
+      checks.push({
+        name,
+        ok: false,
+        detail: err.message,
+        hint: err.hint,
+        category: err.category,
+        ms: Date.now() - started,
+      });
     }
   };
 
@@ -38,7 +47,8 @@ export async function runDoctor(config: AppConfig): Promise<{ config: Record<str
       const chunks: Buffer[] = [];
       for await (const c of await store.get(key)) chunks.push(c as Buffer);
       await store.delete(key);
-      if (!Buffer.concat(chunks).equals(body)) throw new Error('the probe object read back differs from what was written');
+      if (!Buffer.concat(chunks).equals(body))
+        throw new Error('the probe object read back differs from what was written');
       return `${store.description}: ok`;
     } finally {
       await store.close();

@@ -20,7 +20,13 @@ describe('the bilancio-sync command', () => {
   const run = (args: string[], env: Record<string, string> = {}): Promise<Run> =>
     new Promise((done, fail) => {
       const child = spawn(process.execPath, [CLI, ...args], {
-        env: { PATH: process.env.PATH, HOME: home, BILANCIO_SYNC_HOME: home, BILANCIO_SYNC_SETTLE_SECONDS: '0', ...env },
+        env: {
+          PATH: process.env.PATH,
+          HOME: home,
+          BILANCIO_SYNC_HOME: home,
+          BILANCIO_SYNC_SETTLE_SECONDS: '0',
+          ...env,
+        },
         cwd: work,
       });
       let stdout = '';
@@ -41,7 +47,12 @@ describe('the bilancio-sync command', () => {
   });
 
   it('syncs, says "already synced" the second time, lists, downloads, verifies', async () => {
-    const sweep = await generateSweep({ root: join(work, 'exp'), name: 'cli_sweep', type: 'dealer', pairs: 3 });
+    const sweep = await generateSweep({
+      root: join(work, 'exp'),
+      name: 'cli_sweep',
+      type: 'dealer',
+      pairs: 3,
+    });
     const first = await run(['sync', sweep.dir, '--full']);
     expect(first.stderr).not.toMatch(/error|warning/);
     expect(first.code).toBe(0);
@@ -87,7 +98,12 @@ describe('the bilancio-sync command', () => {
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/does not look like a bilancio sweep/);
 
-    const running = await generateSweep({ root: join(work, 'exp'), name: 'half_written', type: 'balanced', state: 'running' });
+    const running = await generateSweep({
+      root: join(work, 'exp'),
+      name: 'half_written',
+      type: 'balanced',
+      state: 'running',
+    });
     const notReady = await run(['sync', running.dir, '--no-wait']);
     expect(notReady.code).toBe(6);
     expect(notReady.stderr).toMatch(/half_written is running/);

@@ -64,7 +64,10 @@ describe.each(['postgres', 'supabase'] as const)('round trip through S3 + %s', (
       await ensureSupabaseRoles(db.url);
       const migrator = await openCloudApp(s3, { BILANCIO_DATABASE_URL: db.url });
       await migrator.dispose();
-      postgrest = await startPostgrestDouble({ databaseUrl: db.url, keys: { 'test-service-key': 'service_role' } });
+      postgrest = await startPostgrestDouble({
+        databaseUrl: db.url,
+        keys: { 'test-service-key': 'service_role' },
+      });
       app = await openCloudApp(s3, { SUPABASE_URL: postgrest.url, SUPABASE_KEY: 'test-service-key' });
     }
   });
@@ -76,7 +79,13 @@ describe.each(['postgres', 'supabase'] as const)('round trip through S3 + %s', (
   });
 
   it.each(LAYOUTS)('%s: restored bytes identical, rows exactly once after two syncs', async (type) => {
-    const sweep = await generateSweep({ root: join(work, 'exp'), name: `${type}_cloud`, type, pairs: 3, extras: true });
+    const sweep = await generateSweep({
+      root: join(work, 'exp'),
+      name: `${type}_cloud`,
+      type,
+      pairs: 3,
+      extras: true,
+    });
     const deltaColumn = type === 'ring' ? null : await plantDecimals(sweep.dir);
     const before = await hashTree(sweep.dir);
     expect((await app.engine.syncSweep(sweep.dir, { full: true })).result).toBe('synced');
@@ -118,7 +127,12 @@ describe.each(['postgres', 'supabase'] as const)('round trip through S3 + %s', (
   });
 
   it('objects follow the SPEC layout and archives open with GNU tar', async () => {
-    const sweep = await generateSweep({ root: join(work, 'layout'), name: 'layout_check', type: 'balanced', pairs: 2 });
+    const sweep = await generateSweep({
+      root: join(work, 'layout'),
+      name: 'layout_check',
+      type: 'balanced',
+      pairs: 2,
+    });
     await app.engine.syncSweep(sweep.dir, { full: true });
     const keys: string[] = [];
     for await (const o of app.store.list('layout_check/')) keys.push(o.key);
@@ -141,7 +155,8 @@ describe.each(['postgres', 'supabase'] as const)('round trip through S3 + %s', (
     }
     await run('cp', ['-r', join(sweep.dir, 'aggregate'), dest]);
     for (const entry of (await run('ls', [sweep.dir])).stdout.trim().split('\n')) {
-      if (!['passive', 'active', 'aggregate'].includes(entry)) await run('cp', ['-r', join(sweep.dir, entry), dest]);
+      if (!['passive', 'active', 'aggregate'].includes(entry))
+        await run('cp', ['-r', join(sweep.dir, entry), dest]);
     }
     expect(await hashTree(dest)).toEqual(await hashTree(sweep.dir));
   });

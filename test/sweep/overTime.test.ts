@@ -1,5 +1,6 @@
 /** Reading a sweep while the fixture generator writes it the way bilancio does (in place, no atomicity). */
-import { describe, expect, it, onTestFailed } from 'vitest';
+import { readdir } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
 import { isSyncError } from '../../src/core/errors.js';
 import { assessCompletion, detectLayout, readSweep } from '../../src/core/sweep/index.js';
 import { writeSweepOverTime } from '../fixtures/generator.js';
@@ -28,26 +29,30 @@ describe('reading a sweep while it is written', () => {
       }).finally(() => {
         done = true;
       });
-      // If an assertion fails mid-way, stop the writer before the temp folder is removed.
-      onTestFailed(async () => {
-        stop.abort();
-        await writing.catch(() => {});
-      });
       const seen = new Set<string>();
       let dir: string | null = null;
-      while (!done) {
-        try {
-          const dirs = await import('node:fs/promises').then((fs) => fs.readdir(root));
-          if (!dirs[0]) continue;
-          dir = `${root}/${dirs[0]}`;
-          // settleMs 0: only the terminal-signal and running-row logic is under test here.
-          const s = await readSweep(dir, { settleMs: 0, files: true });
-          seen.add(s.completion.state);
-          // Complete can only be seen once every pair has been written (and the terminal file after it).
-          if (s.completion.state === 'complete') expect(pairsWritten).toBe(6);
-        } catch (e) {
-          if (!isSyncError(e) || !['not-ready', 'conflict'].includes(e.category)) throw e;
-          seen.add(e.category);
+      try {
+        await poll();
+      } finally {
+        // If an assertion failed mid-way, stop the writer before the temp folder is removed.
+        stop.abort();
+        await writing.catch(() => {});
+      }
+      async function poll() {
+        while (!done) {
+          try {
+            const dirs = await readdir(root);
+            if (!dirs[0]) continue;
+            dir = `${root}/${dirs[0]}`;
+            // settleMs 0: only the terminal-signal and running-row logic is under test here.
+            const s = await readSweep(dir, { settleMs: 0, files: true });
+            seen.add(s.completion.state);
+            // Complete can only be seen once every pair has been written (and the terminal file after it).
+            if (s.completion.state === 'complete') expect(pairsWritten).toBe(6);
+          } catch (e) {
+            if (!isSyncError(e) || !['not-ready', 'conflict'].includes(e.category)) throw e;
+            seen.add(e.category);
+          }
         }
       }
       const g = await writing;

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../core/config/loadConfig.js';
 import { runDoctor } from '../../core/doctor.js';
-import { EXIT_CODES, type ErrorCategory } from '../../core/errors.js';
+import { type ErrorCategory, EXIT_CODES } from '../../core/errors.js';
 import { printJson } from '../output.js';
 import { runCommand } from '../run.js';
 
@@ -9,7 +9,9 @@ export function registerDoctor(program: Command): void {
   program
     .command('doctor')
     .alias('test-connection')
-    .description('Check each configured destination for real: a probe object written, read back, deleted; the catalog schema')
+    .description(
+      'Check each configured destination for real: a probe object written, read back, deleted; the catalog schema',
+    )
     .option('--json', 'print JSON')
     .action((opts: { json?: boolean }) =>
       runCommand(opts, async () => {
@@ -18,7 +20,9 @@ export function registerDoctor(program: Command): void {
         if (opts.json) printJson(report);
         else {
           for (const c of report.checks) {
-            console.log(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.name}\n      ${c.detail}${c.hint ? `\n      → ${c.hint}` : ''}`);
+            console.log(
+              `${c.ok ? 'ok  ' : 'FAIL'}  ${c.name}\n      ${c.detail}${c.hint ? `\n      → ${c.hint}` : ''}`,
+            );
           }
         }
         if (failed.length > 0) {

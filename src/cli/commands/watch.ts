@@ -92,7 +92,8 @@ export function registerWatch(program: Command): void {
         withJournal((journal) => {
           const was = readPause(journal);
           clearPause(journal, 'user');
-          if (was) journal.addEvent({ level: 'info', kind: 'resumed', message: 'syncing resumed by the user' });
+          if (was)
+            journal.addEvent({ level: 'info', kind: 'resumed', message: 'syncing resumed by the user' });
           if (opts.json) return printJson({ resumed: was !== null });
           console.log(was ? 'Syncing resumed.' : 'Syncing was not paused.');
         }),
@@ -114,10 +115,14 @@ async function withJournal(body: (journal: Journal) => void): Promise<void> {
 async function runWatch(dirs: string[], opts: WatchCliOptions): Promise<void> {
   const roots = resolveRoots(dirs);
   const config = loadConfig();
-  if (opts.settle !== undefined) config.settleMs = Math.round(positiveNumber(opts.settle, '--settle', true) * 1000);
-  const concurrency = opts.concurrency === undefined ? 1 : Math.floor(positiveNumber(opts.concurrency, '--concurrency'));
+  if (opts.settle !== undefined)
+    config.settleMs = Math.round(positiveNumber(opts.settle, '--settle', true) * 1000);
+  const concurrency =
+    opts.concurrency === undefined ? 1 : Math.floor(positiveNumber(opts.concurrency, '--concurrency'));
   const reconcileMinutes =
-    opts.reconcileMinutes === undefined ? 10 : positiveNumber(opts.reconcileMinutes, '--reconcile-minutes', true);
+    opts.reconcileMinutes === undefined
+      ? 10
+      : positiveNumber(opts.reconcileMinutes, '--reconcile-minutes', true);
 
   const app = await openApp(config);
   const report = createWatchReporter(opts.json ?? false);
@@ -147,7 +152,8 @@ async function runWatch(dirs: string[], opts: WatchCliOptions): Promise<void> {
       process.stderr.write('second interrupt: exiting now (the next start resumes the queue)\n');
       process.exit(130);
     }
-    if (!opts.json) process.stderr.write(`${signal}: stopping (aborting the upload in flight, it stays queued)…\n`);
+    if (!opts.json)
+      process.stderr.write(`${signal}: stopping (aborting the upload in flight, it stays queued)…\n`);
     void stop(`stopped by ${signal}`);
   };
   process.on('SIGINT', onSignal);
@@ -159,7 +165,10 @@ async function runWatch(dirs: string[], opts: WatchCliOptions): Promise<void> {
       await stop('done');
       if (service.failures.length > 0) {
         const f = service.failures[0]!;
-        if (!opts.json) process.stderr.write(`${service.failures.length} sweep(s) failed; first: ${f.sweep}: ${f.message}\n`);
+        if (!opts.json)
+          process.stderr.write(
+            `${service.failures.length} sweep(s) failed; first: ${f.sweep}: ${f.message}\n`,
+          );
         process.exitCode = EXIT_CODES[f.category as keyof typeof EXIT_CODES] ?? EXIT_CODES.internal;
       }
     } else {
@@ -201,7 +210,8 @@ function resolveRoots(dirs: string[]): string[] {
     } catch {
       // reported below
     }
-    if (!isDir) throw new SyncError('usage', `${abs} is not a folder.`, 'Give an experiments folder to watch.');
+    if (!isDir)
+      throw new SyncError('usage', `${abs} is not a folder.`, 'Give an experiments folder to watch.');
     return abs;
   });
 }
@@ -227,19 +237,26 @@ function createWatchReporter(json: boolean): (e: EngineEvent) => void {
         );
         break;
       case 'sweep-state': {
-        const retry = e.state === 'failed' && e.nextRetryAt ? ` — next try ${new Date(e.nextRetryAt).toLocaleTimeString()}` : '';
+        const retry =
+          e.state === 'failed' && e.nextRetryAt
+            ? ` — next try ${new Date(e.nextRetryAt).toLocaleTimeString()}`
+            : '';
         line(`${e.sweep}: ${e.state}${e.reason ? ` (${e.reason})` : ''}${retry}`);
         break;
       }
       case 'paused':
-        line(`paused by the ${e.pause.by}${e.pause.until ? ` until ${new Date(e.pause.until).toLocaleTimeString()}` : ''}`);
+        line(
+          `paused by the ${e.pause.by}${e.pause.until ? ` until ${new Date(e.pause.until).toLocaleTimeString()}` : ''}`,
+        );
         break;
       case 'resumed':
         line(`resumed (${e.by})`);
         break;
       case 'reconcile-finished':
         if (e.trigger !== 'periodic' || e.sweeps !== e.unchanged)
-          line(`scanned ${e.sweeps} sweep folder(s) in ${formatDuration(e.durationMs)}, ${e.unchanged} unchanged since synced`);
+          line(
+            `scanned ${e.sweeps} sweep folder(s) in ${formatDuration(e.durationMs)}, ${e.unchanged} unchanged since synced`,
+          );
         break;
       case 'sync-finished':
         line(

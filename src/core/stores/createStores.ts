@@ -17,7 +17,8 @@ const objectStores: { [K in ObjectStoreConfig['kind']]: Factory<Extract<ObjectSt
 const catalogs: { [K in CatalogConfig['kind']]: Factory<Extract<CatalogConfig, { kind: K }>> } = {
   sqlite: async (c) => new (await import('./SqliteCatalog.js')).SqliteCatalog(c.path),
   postgres: async (c) => new (await import('./PostgresCatalog.js')).PostgresCatalog(c.url),
-  supabase: async (c) => new (await import('./SupabaseCatalog.js')).SupabaseCatalog({ url: c.url, key: c.key }),
+  supabase: async (c) =>
+    new (await import('./SupabaseCatalog.js')).SupabaseCatalog({ url: c.url, key: c.key }),
 };
 
 export async function createObjectStore(config: ObjectStoreConfig): Promise<ObjectStore> {

@@ -25,10 +25,9 @@ export interface SweepSnapshot {
   files: FileEntry[];
 }
 
-export interface ReadSweepOptions extends CompletionOptions, Omit<ManifestOptions, 'onProgress'> {
+export interface ReadSweepOptions extends CompletionOptions, ManifestOptions {
   /** Skip the file manifest (cheap status read, e.g. for the watcher or a browser view). Default true. */
   files?: boolean;
-  onProgress?: ManifestOptions['onProgress'];
 }
 
 /**
