@@ -1,41 +1,16 @@
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSweep } from '../fixtures/generator.js';
+import { runCli } from '../support/cli.js';
 import { hashTree } from '../support/tree.js';
-
-const CLI = resolve('bin/bilancio-sync.js');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 describe('the bilancio-sync command', () => {
   let home: string;
   let work: string;
-  const run = (args: string[], env: Record<string, string> = {}): Promise<Run> =>
-    new Promise((done, fail) => {
-      const child = spawn(process.execPath, [CLI, ...args], {
-        env: {
-          PATH: process.env.PATH,
-          HOME: home,
-          BILANCIO_SYNC_HOME: home,
-          BILANCIO_SYNC_SETTLE_SECONDS: '0',
-          ...env,
-        },
-        cwd: work,
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      child.on('error', fail);
-      child.on('close', (code) => done({ code, stdout, stderr }));
-    });
+  const run = (args: string[], env: Record<string, string> = {}) =>
+    runCli(args, { HOME: home, BILANCIO_SYNC_HOME: home, BILANCIO_SYNC_SETTLE_SECONDS: '0', ...env }, work);
 
   beforeAll(async () => {
     home = await mkdtemp(join(tmpdir(), 'bsync-cli-home-'));

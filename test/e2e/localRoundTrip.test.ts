@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -95,7 +95,6 @@ describe('sync → delete → download on the embedded default', () => {
       pairs: 3,
     });
     const csv = join(sweep.dir, 'aggregate', 'comparison.csv');
-    const { readFile } = await import('node:fs/promises');
     const text = await readFile(csv, 'utf8');
     const [header, first, ...rest] = text.split('\r\n');
     const cols = header!.split(',');
@@ -130,5 +129,32 @@ describe('sync → delete → download on the embedded default', () => {
     await expect(app.engine.syncSweep(crashed.dir)).rejects.toMatchObject({ category: 'not-ready' });
     expect(await app.catalog.getSweep(sweep.name, app.config.owner)).toBeNull();
     expect(await app.catalog.getSweep(crashed.name, app.config.owner)).toBeNull();
+  });
+
+  it('a damaged or truncated archive in the store is refused and leaves the target folder as it was', async () => {
+    const sweep = await generateSweep({ root: join(work, 'damaged'), name: 'damaged', type: 'dealer', pairs: 3 });
+    await app.engine.syncSweep(sweep.dir, { full: true });
+    const root = (app.config.objectStore as { root: string }).root;
+    const archive = join(root, 'damaged', 'control.tar.gz');
+    const original = await readFile(archive);
+
+    const flipped = Buffer.from(original);
+    flipped[Math.floor(flipped.length / 2)]! ^= 0xff;
+    await writeFile(archive, flipped);
+    const target = join(work, 'damaged-restore');
+    await mkdir(target);
+    await writeFile(join(target, 'notes.txt'), 'mine');
+    await expect(restoreSweep(app.store, 'damaged', target)).rejects.toMatchObject({ category: 'integrity' });
+    expect(await readdir(target)).toEqual(['notes.txt']);
+
+    await writeFile(archive, original.subarray(0, original.length - 100));
+    await expect(restoreSweep(app.store, 'damaged', target)).rejects.toMatchObject({ category: 'integrity' });
+    expect(await readdir(target)).toEqual(['notes.txt']);
+    const problems = (await verifyRemote(app.store, 'damaged', { deep: true })).problems;
+    expect([...new Set(problems.map((p) => p.key))]).toEqual(['damaged/control.tar.gz']);
+
+    await writeFile(archive, original);
+    await restoreSweep(app.store, 'damaged', target);
+    expect((await hashTree(target)).size).toBe((await hashTree(sweep.dir)).size + 1);
   });
 });

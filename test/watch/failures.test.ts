@@ -33,7 +33,10 @@ describe('watch: failures', () => {
     store.beforePut = async (key) => {
       if (modified || !key.endsWith('.tar.gz')) return;
       const branch = key.slice(key.lastIndexOf('/') + 1, -'.tar.gz'.length);
-      const last = sweep.files.filter((f) => f.startsWith(`${branch}/`)).sort().at(-1)!;
+      const last = sweep.files
+        .filter((f) => f.startsWith(`${branch}/`))
+        .sort()
+        .at(-1)!;
       modified = last;
       await appendFile(join(sweep.dir, last), '\nappended while the archive was being written\n');
     };
@@ -50,7 +53,13 @@ describe('watch: failures', () => {
     expect(attempts.map((a) => a.result)).toEqual(['failed', 'synced']);
     expect(attempts[0]!.error).toMatch(/changed while it was being archived/);
     const states = ofType(events, 'sweep-state').map((e) => e.event.state);
-    expect(states.slice(states.indexOf('syncing'))).toEqual(['syncing', 'waiting', 'queued', 'syncing', 'synced']);
+    expect(states.slice(states.indexOf('syncing'))).toEqual([
+      'syncing',
+      'waiting',
+      'queued',
+      'syncing',
+      'synced',
+    ]);
     expect(app.journal.latestRevision(row.id)?.revision).toBe(1); // the abandoned attempt committed nothing
 
     const out = join(tmp.path, 'restored');
@@ -68,7 +77,11 @@ describe('watch: failures', () => {
     cleanups.push(() => service.stop());
     await service.start();
 
-    await waitFor('four failed attempts', () => ofType(events, 'sweep-state').filter((e) => e.event.state === 'failed').length >= 4, 15_000);
+    await waitFor(
+      'four failed attempts',
+      () => ofType(events, 'sweep-state').filter((e) => e.event.state === 'failed').length >= 4,
+      15_000,
+    );
     store.down = false;
     const row = await waitFor('synced after the destination returned', () => {
       const r = app.journal.getSweepByPath(sweep.dir);
@@ -86,9 +99,12 @@ describe('watch: failures', () => {
     expect(delays[2]!).toBeGreaterThan(delays[1]!);
     expect(Math.max(...delays)).toBeLessThan(retry.maxMs + 60);
     // Retries ran no earlier than planned.
-    const syncingAt = ofType(events, 'sweep-state').filter((e) => e.event.state === 'syncing').map((e) => e.at);
+    const syncingAt = ofType(events, 'sweep-state')
+      .filter((e) => e.event.state === 'syncing')
+      .map((e) => e.at);
     for (const [i, f] of failed.entries()) {
-      if (syncingAt[i + 1] !== undefined) expect(syncingAt[i + 1]!).toBeGreaterThanOrEqual(Date.parse(f.event.nextRetryAt!) - 5);
+      if (syncingAt[i + 1] !== undefined)
+        expect(syncingAt[i + 1]!).toBeGreaterThanOrEqual(Date.parse(f.event.nextRetryAt!) - 5);
     }
     const results = app.journal.listAttempts({ sweepId: row.id }).map((a) => a.result);
     expect(results[0]).toBe('synced');
@@ -148,7 +164,10 @@ describe('watch: failures', () => {
     service.pauseSyncing({ by: 'app', forMs: 300 });
     await new Promise((r) => setTimeout(r, 100));
     expect(ofType(events, 'sync-started')).toHaveLength(0);
-    await waitFor('synced after the timed pause', () => app.journal.getSweepByPath(sweep.dir)?.state === 'synced');
+    await waitFor(
+      'synced after the timed pause',
+      () => app.journal.getSweepByPath(sweep.dir)?.state === 'synced',
+    );
     expect(ofType(events, 'resumed').map((e) => e.event.by)).toEqual(['timer']);
   });
 });

@@ -94,7 +94,11 @@ export class SwitchableStore implements ObjectStore {
     }
   }
 
-  async put(key: string, body: Readable | Buffer | (() => Readable), options?: PutOptions): Promise<ObjectInfo> {
+  async put(
+    key: string,
+    body: Readable | Buffer | (() => Readable),
+    options?: PutOptions,
+  ): Promise<ObjectInfo> {
     this.check();
     await this.beforePut?.(key);
     return this.inner.put(key, body as Readable | Buffer, options);
@@ -126,5 +130,8 @@ export function ofType<T extends EngineEvent['type']>(
   events: TimedEvent[],
   type: T,
 ): Array<{ at: number; event: Extract<EngineEvent, { type: T }> }> {
-  return events.filter((e) => e.event.type === type) as Array<{ at: number; event: Extract<EngineEvent, { type: T }> }>;
+  return events.filter((e) => e.event.type === type) as Array<{
+    at: number;
+    event: Extract<EngineEvent, { type: T }>;
+  }>;
 }

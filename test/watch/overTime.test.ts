@@ -32,83 +32,92 @@ describe('watch: a sweep written over time', () => {
     { type: 'balanced' as const, jobManifest: true, last: 'the job manifest' },
     { type: 'dealer' as const, jobManifest: false, last: 'summary.json' },
     { type: 'ring' as const, jobManifest: false, last: 'dashboard.html' },
-  ])('$type ($last last): synced exactly once, after completion, within settle + 5 s', async ({ type, jobManifest }) => {
-    const tmp = await tempDir();
-    const app = await openLocalApp();
-    cleanups.push(tmp.dispose, app.dispose);
-    const root = join(tmp.path, 'experiments');
-    await mkdir(root);
-    const { service, events } = watchService(app, { roots: [root], settleMs: SETTLE_MS });
-    cleanups.push(() => service.stop());
-    await service.start();
+  ])(
+    '$type ($last last): synced exactly once, after completion, within settle + 5 s',
+    async ({ type, jobManifest }) => {
+      const tmp = await tempDir();
+      const app = await openLocalApp();
+      cleanups.push(tmp.dispose, app.dispose);
+      const root = join(tmp.path, 'experiments');
+      await mkdir(root);
+      const { service, events } = watchService(app, { roots: [root], settleMs: SETTLE_MS });
+      cleanups.push(() => service.stop());
+      await service.start();
 
-    const name = `${type}_over_time`;
-    const checks: Array<Promise<void>> = [];
-    const checkNothingSynced = (when: string) => {
-      const row = app.journal.getSweepByName(name);
-      if (row) {
-        expect(app.journal.latestRevision(row.id), when).toBeNull();
-        expect(row.state, when).not.toBe('syncing');
-        expect(row.state, when).not.toBe('synced');
-      }
-      expect(ofType(events, 'sync-started'), when).toHaveLength(0);
-      checks.push(
-        app.store.head(`${name}/manifest.json`).then((m) => {
-          expect(m, `${when}: manifest in the store`).toBeNull();
-        }),
+      const name = `${type}_over_time`;
+      const checks: Array<Promise<void>> = [];
+      const checkNothingSynced = (when: string) => {
+        const row = app.journal.getSweepByName(name);
+        if (row) {
+          expect(app.journal.latestRevision(row.id), when).toBeNull();
+          expect(row.state, when).not.toBe('syncing');
+          expect(row.state, when).not.toBe('synced');
+        }
+        expect(ofType(events, 'sync-started'), when).toHaveLength(0);
+        checks.push(
+          app.store.head(`${name}/manifest.json`).then((m) => {
+            expect(m, `${when}: manifest in the store`).toBeNull();
+          }),
+        );
+      };
+
+      const generated = await writeSweepOverTime({
+        root,
+        name,
+        type,
+        pairs: 6,
+        pauseMs: 150,
+        jobManifest,
+        extras: true,
+        onPair: (i) => checkNothingSynced(`after pair ${i}`),
+      });
+      const writtenAt = Date.now();
+      checkNothingSynced('right after the last write');
+      await Promise.all(checks);
+
+      const finished = await waitFor(
+        'the sync to finish',
+        () => ofType(events, 'sync-finished')[0],
+        SETTLE_MS + 15_000,
       );
-    };
+      const started = ofType(events, 'sync-started');
+      expect(started).toHaveLength(1);
+      expect(started[0]!.at).toBeGreaterThanOrEqual(writtenAt);
+      expect(finished.event.result).toBe('synced');
+      expect(finished.at - writtenAt).toBeLessThan(SETTLE_MS + 5_000);
 
-    const generated = await writeSweepOverTime({
-      root,
-      name,
-      type,
-      pairs: 6,
-      pauseMs: 150,
-      jobManifest,
-      extras: true,
-      onPair: (i) => checkNothingSynced(`after pair ${i}`),
-    });
-    const writtenAt = Date.now();
-    checkNothingSynced('right after the last write');
-    await Promise.all(checks);
+      // Nothing more happens afterwards: one attempt, one revision.
+      await new Promise((r) => setTimeout(r, SETTLE_MS * 2));
+      const row = app.journal.getSweepByName(name)!;
+      expect(row.state).toBe('synced');
+      expect(app.journal.listAttempts({ sweepId: row.id }).map((a) => a.result)).toEqual(['synced']);
+      expect(app.journal.listRevisions(row.id).map((r) => r.revision)).toEqual([1]);
+      // The states went through the pipeline in order, ending synced.
+      const states = ofType(events, 'sweep-state')
+        .filter((e) => e.event.sweep === name)
+        .map((e) => e.event.state);
+      expect(states[0]).toBe('detected');
+      expect(states.slice(-3)).toEqual(['queued', 'syncing', 'synced']);
+      expect(states).toContain('waiting');
 
-    const finished = await waitFor(
-      'the sync to finish',
-      () => ofType(events, 'sync-finished')[0],
-      SETTLE_MS + 15_000,
-    );
-    const started = ofType(events, 'sync-started');
-    expect(started).toHaveLength(1);
-    expect(started[0]!.at).toBeGreaterThanOrEqual(writtenAt);
-    expect(finished.event.result).toBe('synced');
-    expect(finished.at - writtenAt).toBeLessThan(SETTLE_MS + 5_000);
-
-    // Nothing more happens afterwards: one attempt, one revision.
-    await new Promise((r) => setTimeout(r, SETTLE_MS * 2));
-    const row = app.journal.getSweepByName(name)!;
-    expect(row.state).toBe('synced');
-    expect(app.journal.listAttempts({ sweepId: row.id }).map((a) => a.result)).toEqual(['synced']);
-    expect(app.journal.listRevisions(row.id).map((r) => r.revision)).toEqual([1]);
-    // The states went through the pipeline in order, ending synced.
-    const states = ofType(events, 'sweep-state')
-      .filter((e) => e.event.sweep === name)
-      .map((e) => e.event.state);
-    expect(states[0]).toBe('detected');
-    expect(states.slice(-3)).toEqual(['queued', 'syncing', 'synced']);
-    expect(states).toContain('waiting');
-
-    const out = join(tmp.path, 'restored');
-    await restoreSweep(app.store, name, out);
-    expect(await hashTree(out)).toEqual(await hashTree(generated.dir));
-  });
+      const out = join(tmp.path, 'restored');
+      await restoreSweep(app.store, name, out);
+      expect(await hashTree(out)).toEqual(await hashTree(generated.dir));
+    },
+  );
 
   it('a crashed sweep stays incomplete until the user asks, then syncs as it stands', async () => {
     const tmp = await tempDir();
     const app = await openLocalApp();
     cleanups.push(tmp.dispose, app.dispose);
     const root = join(tmp.path, 'experiments');
-    const crashed = await generateSweep({ root, name: 'crashed', type: 'balanced', pairs: 3, state: 'crashed' });
+    const crashed = await generateSweep({
+      root,
+      name: 'crashed',
+      type: 'balanced',
+      pairs: 3,
+      state: 'crashed',
+    });
     await ageTree(crashed.dir, 3_600_000); // crashed an hour ago: nothing written since
     const { service, events } = watchService(app, { roots: [root] });
     cleanups.push(() => service.stop());

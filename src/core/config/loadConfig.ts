@@ -61,7 +61,10 @@ export function loadConfig(options: { env?: NodeJS.ProcessEnv; cwd?: string } = 
     Object.assign(fromDotenv, parseDotenv(readFileSync(file)));
     sources.push(file);
   }
-  const env: NodeJS.ProcessEnv = { ...fromDotenv, ...baseEnv };
+  // An empty variable (`R2_BUCKET_NAME=`) means "not set", as in most shells' tooling.
+  const env: NodeJS.ProcessEnv = Object.fromEntries(
+    Object.entries({ ...fromDotenv, ...baseEnv }).filter(([, v]) => v !== undefined && v !== ''),
+  );
 
   const configPath = env.BILANCIO_SYNC_CONFIG ?? join(paths.configDir, 'config.json');
   const file = readConfigFile(configPath, Boolean(env.BILANCIO_SYNC_CONFIG));

@@ -325,7 +325,8 @@ export class SyncEngine {
       }
       if (o.kind === 'aggregate') {
         let sent = 0;
-        const info = await this.deps.store.put(o.key, createReadStream(join(root, o.file.path)), {
+        // A factory, not a stream: a store may restart the upload after a dropped connection.
+        const info = await this.deps.store.put(o.key, () => createReadStream(join(root, o.file.path)), {
           sha256: o.file.sha256,
           size: o.file.size,
           contentType: contentTypeOf(o.file.path),

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm, stat, utimes } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { Transform } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { EngineEventListener } from '../../shared/events.js';
 import { extractArchive } from '../archive/ArchiveExtractor.js';
@@ -12,6 +12,7 @@ import type { ManifestObject, RemoteManifest } from '../engine/RemoteManifest.js
 import { RevisionKeeper } from '../engine/RevisionKeeper.js';
 import { runPool } from '../engine/SyncEngine.js';
 import { SyncError, toSyncError } from '../errors.js';
+import { withRetry } from '../retry.js';
 import type { ObjectStore } from '../stores/ObjectStore.js';
 import type { FileEntry } from '../types.js';
 
@@ -58,7 +59,6 @@ export async function restoreSweep(
   const meter = new ProgressMeter(bytesTotal);
   try {
     await runPool(manifest.objects, options.concurrency ?? 2, async (o) => {
-      options.signal?.throwIfAborted();
       const expected = o.files.map((p) => byPath.get(p)).filter((f): f is FileEntry => f !== undefined);
       if (expected.length !== o.files.length) {
         throw new SyncError(
@@ -67,10 +67,11 @@ export async function restoreSweep(
           'The manifest is damaged; try another revision.',
         );
       }
-      const body = await store.get(o.key, { signal: options.signal });
-      const counted = countBytes(body, o);
-      if (o.kind === 'archive') await extractArchive(counted, staging, expected, { signal: options.signal });
-      else await writeVerified(counted, staging, expected[0]!, options.signal);
+      // A dropped connection mid-object is retried from the start of that object (what it had written
+      // to staging is removed first); damaged bytes are not retried: they would be damaged again.
+      await withRetry(() => restoreObject(store, o, expected, staging, options.signal), {
+        signal: options.signal,
+      });
       meter.advance(expected.reduce((n, f) => n + f.size, 0));
       emit({
         type: 'progress',
@@ -155,8 +156,38 @@ async function refuseExisting(target: string, files: FileEntry[]): Promise<void>
   }
 }
 
+/** Streams one object into staging, verified; a failure of the download itself is 'transient'. */
+async function restoreObject(
+  store: ObjectStore,
+  o: ManifestObject,
+  expected: FileEntry[],
+  staging: string,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  signal?.throwIfAborted();
+  const body = await store.get(o.key, { signal });
+  let downloadError: Error | null = null;
+  const counted = countBytes(body, o, (e) => {
+    downloadError = e;
+  });
+  try {
+    if (o.kind === 'archive') await extractArchive(counted, staging, expected, { signal });
+    else await writeVerified(counted, staging, expected[0]!, signal);
+  } catch (e) {
+    if (downloadError && !signal?.aborted) {
+      throw new SyncError(
+        'transient',
+        `Lost the download of ${o.key} from ${store.description}: ${(downloadError as Error).message}`,
+        'Run the download again; nothing was written to the target folder.',
+        { cause: e },
+      );
+    }
+    throw e;
+  }
+}
+
 /** Counts what arrives for an object so a short or long body is caught even before hashing. */
-function countBytes(body: NodeJS.ReadableStream, o: ManifestObject): Transform {
+function countBytes(body: Readable, o: ManifestObject, onBodyError: (e: Error) => void): Transform {
   let n = 0;
   const t = new Transform({
     transform(chunk: Buffer, _enc, cb) {
@@ -175,9 +206,10 @@ function countBytes(body: NodeJS.ReadableStream, o: ManifestObject): Transform {
       );
     },
   });
-  (body as NodeJS.ReadableStream & { on: (e: string, f: (err: Error) => void) => void }).on('error', (err) =>
-    t.destroy(err),
-  );
+  body.on('error', (err) => {
+    onBodyError(err);
+    t.destroy(err);
+  });
   body.pipe(t);
   return t;
 }
@@ -197,7 +229,12 @@ async function writeVerified(
       cb(null, chunk);
     },
   });
-  await pipeline(body, hasher, createWriteStream(dest, { flags: 'wx' }), { signal });
+  try {
+    await pipeline(body, hasher, createWriteStream(dest, { flags: 'wx' }), { signal });
+  } catch (e) {
+    await rm(dest, { force: true });
+    throw e;
+  }
   const sha256 = hash.digest('hex');
   if (sha256 !== file.sha256) {
     throw new SyncError(

@@ -13,7 +13,7 @@ import {
   localMetaPath,
   localObjectPath,
 } from './localKeys.js';
-import type { ObjectInfo, ObjectStore, PutOptions } from './ObjectStore.js';
+import type { ObjectInfo, ObjectStore, PutBody, PutOptions } from './ObjectStore.js';
 
 /**
  * The sidecar kept for each object under `.meta/{key}`. size + mtimeNs tie it to one version of the
@@ -48,8 +48,9 @@ export class LocalFolderObjectStore implements ObjectStore {
     this.description = `local folder ${this.root}`;
   }
 
-  async put(key: string, body: Readable | Buffer, options: PutOptions = {}): Promise<ObjectInfo> {
+  async put(key: string, source: PutBody, options: PutOptions = {}): Promise<ObjectInfo> {
     checkLocalKey(key);
+    const body = typeof source === 'function' ? source() : source;
     const { signal } = options;
     signal?.throwIfAborted();
     const tmpDir = join(this.root, LOCAL_TMP_DIR);

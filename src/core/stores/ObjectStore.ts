@@ -1,5 +1,8 @@
 import type { Readable } from 'node:stream';
 
+/** A body to store: bytes, a one-shot stream, or a factory of fresh streams (lets a store restart the upload). */
+export type PutBody = Readable | Buffer | (() => Readable);
+
 /** What a store knows about one object. */
 export interface ObjectInfo {
   key: string;
@@ -34,7 +37,7 @@ export interface ObjectStore {
   /** Human description without secrets, e.g. "local folder /home/u/.local/share/bilancio-sync/archive". */
   readonly description: string;
   /** A `() => Readable` factory lets a store restart a failed upload with a fresh stream. */
-  put(key: string, body: Readable | Buffer | (() => Readable), options?: PutOptions): Promise<ObjectInfo>;
+  put(key: string, body: PutBody, options?: PutOptions): Promise<ObjectInfo>;
   /** A stream of the object's bytes. Throws SyncError('not-found') if there is no such object. */
   get(key: string, options?: { signal?: AbortSignal }): Promise<Readable>;
   /** The object's info, or null if there is no such object. */

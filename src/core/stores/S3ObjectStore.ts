@@ -24,7 +24,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { isSyncError, SyncError } from '../errors.js';
 import { withRetry } from '../retry.js';
-import type { ObjectInfo, ObjectStore, PutOptions } from './ObjectStore.js';
+import type { ObjectInfo, ObjectStore, PutBody, PutOptions } from './ObjectStore.js';
 import { s3ErrorCode, s3HttpStatus, toS3SyncError } from './s3Errors.js';
 import type { S3StoreConfig } from './s3Presets.js';
 import { describeSdkError, s3RetryStrategy } from './s3RetryStrategy.js';
@@ -33,8 +33,7 @@ export type { S3Preset, S3PresetInput, S3PresetName, S3StoreConfig } from './s3P
 export { DEFAULT_BUCKET, resolveS3Config, S3_PRESETS } from './s3Presets.js';
 export type { S3RetryEvent } from './s3RetryStrategy.js';
 
-/** A body put() can send; a factory lets a failed upload start over with a fresh stream. */
-export type PutBody = Readable | Buffer | (() => Readable);
+export type { PutBody } from './ObjectStore.js';
 
 export interface S3ProbeResult {
   host: string;

@@ -72,7 +72,8 @@ export async function checkUnchanged(
   let cachedUpToMs = 0;
   for (const f of files) {
     const c = cache.get(f.path);
-    if (!c || c.size !== f.size || c.sha256 !== f.sha256) return { unchanged: false, lastModifiedMs, syncedUpToMs };
+    if (!c || c.size !== f.size || c.sha256 !== f.sha256)
+      return { unchanged: false, lastModifiedMs, syncedUpToMs };
   }
   for (const c of cache.values()) cachedUpToMs = Math.max(cachedUpToMs, c.mtimeMs);
   return { unchanged: lastModifiedMs <= cachedUpToMs, lastModifiedMs, syncedUpToMs: cachedUpToMs };

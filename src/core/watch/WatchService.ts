@@ -1,5 +1,11 @@
 import { basename, resolve, sep } from 'node:path';
-import type { EngineEvent, EngineEventListener, PauseInfo, PausedBy, WatchSweepState } from '../../shared/events.js';
+import type {
+  EngineEvent,
+  EngineEventListener,
+  PausedBy,
+  PauseInfo,
+  WatchSweepState,
+} from '../../shared/events.js';
 import { validateSweepName } from '../engine/keys.js';
 import type { SyncEngine } from '../engine/SyncEngine.js';
 import { isSyncError, SyncError, toSyncError } from '../errors.js';
@@ -323,7 +329,11 @@ export class WatchService {
           sweepId: after.id,
           message: `${after.name}: ${err.message}; it will be synced again once it is quiet`,
         });
-        this.emit({ type: 'warning', sweep: after.name, message: `${err.message}; will retry once the sweep is quiet` });
+        this.emit({
+          type: 'warning',
+          sweep: after.name,
+          message: `${err.message}; will retry once the sweep is quiet`,
+        });
         this.transition(after, 'waiting', `changed during the sync: ${err.message}`);
         this.scheduleSettle(path, this.settleMs + 100);
         return;
@@ -345,9 +355,7 @@ export class WatchService {
     const delay = err.category === 'usage' ? null : nextRetryDelay(failures, this.retryPolicy, this.random);
     if (delay === null) {
       const reason =
-        err.category === 'usage'
-          ? err.message
-          : `gave up after ${failures} failed attempts: ${err.message}`;
+        err.category === 'usage' ? err.message : `gave up after ${failures} failed attempts: ${err.message}`;
       this.transition(row, 'failed', reason, { nextRetryAt: null, lastError: err.message });
       this.deps.journal.addEvent({
         level: 'error',
@@ -382,7 +390,11 @@ export class WatchService {
         this.retryTimers.delete(path);
         const current = this.deps.journal.getSweepByPath(path);
         if (!current || current.state !== 'failed') return;
-        this.transition(current, 'queued', `retry ${current.attempts + 1} after ${current.lastError ?? 'a failure'}`);
+        this.transition(
+          current,
+          'queued',
+          `retry ${current.attempts + 1} after ${current.lastError ?? 'a failure'}`,
+        );
         this.enqueue(path);
       },
       Math.min(MAX_TIMER_MS, Math.max(0, at - Date.now())),
@@ -455,7 +467,11 @@ export class WatchService {
     const p = this.examineNow(path)
       .catch((e: unknown): ExamineResult => {
         const err = toSyncError(e);
-        this.emit({ type: 'warning', sweep: basename(path), message: `could not examine ${path}: ${err.message}` });
+        this.emit({
+          type: 'warning',
+          sweep: basename(path),
+          message: `could not examine ${path}: ${err.message}`,
+        });
         return 'error';
       })
       .finally(() => {
@@ -498,8 +514,19 @@ export class WatchService {
 
     let row = journal.getSweepByPath(path);
     if (!row) {
-      row = journal.upsertSweep({ path, name, sweepType: layout.type, state: 'detected', stateReason: 'found' });
-      journal.addEvent({ level: 'info', kind: 'detected', sweepId: row.id, message: `${name}: found at ${path}` });
+      row = journal.upsertSweep({
+        path,
+        name,
+        sweepType: layout.type,
+        state: 'detected',
+        stateReason: 'found',
+      });
+      journal.addEvent({
+        level: 'info',
+        kind: 'detected',
+        sweepId: row.id,
+        message: `${name}: found at ${path}`,
+      });
       this.report(row, null);
     }
 
@@ -584,7 +611,8 @@ export class WatchService {
       sweep: row.name,
       path: row.path,
       state: row.state as WatchSweepState,
-      previous: previousOverride !== undefined ? previousOverride : ((before?.state as WatchSweepState) ?? null),
+      previous:
+        previousOverride !== undefined ? previousOverride : ((before?.state as WatchSweepState) ?? null),
       reason: row.stateReason,
       nextRetryAt: row.nextRetryAt,
       attempts: row.attempts,
@@ -595,7 +623,10 @@ export class WatchService {
   private applyPause(info: PauseInfo | null, by: PausedBy | 'timer'): void {
     const same =
       (info === null && this.pause === null) ||
-      (info !== null && this.pause !== null && info.since === this.pause.since && info.until === this.pause.until);
+      (info !== null &&
+        this.pause !== null &&
+        info.since === this.pause.since &&
+        info.until === this.pause.until);
     if (same) return;
     if (this.pauseTimer) clearTimeout(this.pauseTimer);
     this.pauseTimer = null;
@@ -634,7 +665,8 @@ export class WatchService {
       }
       this.allowIncomplete = new Set([...this.allowIncomplete, ...readAllowIncomplete(journal)]);
       for (const row of journal.listSweeps({ state: 'queued' })) {
-        if (!this.isUnderRoots(row.path) || this.active.has(row.path) || this.queue.includes(row.path)) continue;
+        if (!this.isUnderRoots(row.path) || this.active.has(row.path) || this.queue.includes(row.path))
+          continue;
         const t = this.retryTimers.get(row.path);
         if (t) clearTimeout(t);
         this.retryTimers.delete(row.path);

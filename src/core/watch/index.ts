@@ -4,4 +4,9 @@ export { clearPause, PAUSE_SETTING, parseDuration, readPause, writePause } from 
 export { checkUnchanged, listSweepFolders, type UnchangedCheck } from './Reconciler.js';
 export { findSweep, requestRetry } from './requests.js';
 export { isIgnoredPath, SweepDetector, type SweepDetectorOptions, WATCH_DEPTH } from './SweepDetector.js';
-export { type ExamineResult, WatchService, type WatchServiceDeps, type WatchServiceOptions } from './WatchService.js';
+export {
+  type ExamineResult,
+  WatchService,
+  type WatchServiceDeps,
+  type WatchServiceOptions,
+} from './WatchService.js';

@@ -1,4 +1,4 @@
-import type { PauseInfo, PausedBy } from '../../shared/events.js';
+import type { PausedBy, PauseInfo } from '../../shared/events.js';
 import type { Journal } from '../journal/Journal.js';
 import type { Json } from '../types.js';
 
@@ -63,7 +63,15 @@ export function parseDuration(text: string): number | null {
     const n = Number(m[1]);
     const unit = m[2]!;
     const factor =
-      unit === 'ms' ? 1 : unit.startsWith('s') ? 1000 : unit.startsWith('m') ? 60_000 : unit === 'd' ? 86_400_000 : 3_600_000;
+      unit === 'ms'
+        ? 1
+        : unit.startsWith('s')
+          ? 1000
+          : unit.startsWith('m')
+            ? 60_000
+            : unit === 'd'
+              ? 86_400_000
+              : 3_600_000;
     total += n * factor;
     consumed += m[0].length;
   }
