@@ -15,7 +15,8 @@ describe('configuration', () => {
     await rm(home, { recursive: true, force: true });
     await rm(cwd, { recursive: true, force: true });
   });
-  const load = (env: Record<string, string> = {}) => loadConfig({ env: { BILANCIO_SYNC_HOME: home, ...env }, cwd });
+  const load = (env: Record<string, string> = {}) =>
+    loadConfig({ env: { BILANCIO_SYNC_HOME: home, ...env }, cwd });
 
   it('with nothing set, uses the embedded default in the data folder', () => {
     const c = load();
@@ -24,7 +25,7 @@ describe('configuration', () => {
     expect(c.settleMs).toBe(10_000);
   });
 
-  it('reads the researchers\' variables from a .env file, the environment winning', async () => {
+  it("reads the researchers' variables from a .env file, the environment winning", async () => {
     await writeFile(
       join(cwd, '.env'),
       [
@@ -53,18 +54,24 @@ describe('configuration', () => {
       R2_ACCESS_KEY_ID: 'id',
       R2_SECRET_ACCESS_KEY: 'secret',
     });
-    expect(c.objectStore).toMatchObject({ preset: 'b2', region: 'eu-central-003', bucket: 'bilancio-experiments' });
+    expect(c.objectStore).toMatchObject({
+      preset: 'b2',
+      region: 'eu-central-003',
+      bucket: 'bilancio-experiments',
+    });
   });
 
   it('names the bad or missing setting', async () => {
-    expect(() => load({ R2_ENDPOINT_URL: 'https://x.r2.cloudflarestorage.com', R2_ACCESS_KEY_ID: 'id' })).toThrow(
-      /R2_SECRET_ACCESS_KEY is not set/,
-    );
+    expect(() =>
+      load({ R2_ENDPOINT_URL: 'https://x.r2.cloudflarestorage.com', R2_ACCESS_KEY_ID: 'id' }),
+    ).toThrow(/R2_SECRET_ACCESS_KEY is not set/);
     expect(() => load({ SUPABASE_URL: 'https://p.supabase.co' })).toThrow(/SUPABASE_KEY is not set/);
-    expect(() => load({ R2_ENDPOINT_URL: 'r2.example', R2_ACCESS_KEY_ID: 'a', R2_SECRET_ACCESS_KEY: 'b' })).toThrow(
-      /R2_ENDPOINT_URL "r2.example" is not an http\(s\) URL/,
+    expect(() =>
+      load({ R2_ENDPOINT_URL: 'r2.example', R2_ACCESS_KEY_ID: 'a', R2_SECRET_ACCESS_KEY: 'b' }),
+    ).toThrow(/R2_ENDPOINT_URL "r2.example" is not an http\(s\) URL/);
+    expect(() => load({ BILANCIO_SYNC_COMPRESSION_LEVEL: '11' })).toThrow(
+      /BILANCIO_SYNC_COMPRESSION_LEVEL is "11"/,
     );
-    expect(() => load({ BILANCIO_SYNC_COMPRESSION_LEVEL: '11' })).toThrow(/BILANCIO_SYNC_COMPRESSION_LEVEL is "11"/);
     await writeFile(join(home, 'config.json'), JSON.stringify({ compressionLevel: 'fast' }));
     expect(() => load()).toThrow(/config.json has a bad setting: compressionLevel/);
     await writeFile(join(home, 'config.json'), '{ not json');
@@ -76,7 +83,14 @@ describe('configuration', () => {
       join(home, 'config.json'),
       JSON.stringify({
         owner: 'alice',
-        objectStore: { kind: 's3', preset: 'minio', endpoint: 'http://127.0.0.1:9000', bucket: 'lab', accessKeyId: 'k', secretAccessKey: 's' },
+        objectStore: {
+          kind: 's3',
+          preset: 'minio',
+          endpoint: 'http://127.0.0.1:9000',
+          bucket: 'lab',
+          accessKeyId: 'k',
+          secretAccessKey: 's',
+        },
         catalog: { kind: 'postgres', url: 'postgres://u:pw@db.example:5432/lab' },
       }),
     );

@@ -132,7 +132,12 @@ describe('sync → delete → download on the embedded default', () => {
   });
 
   it('a damaged or truncated archive in the store is refused and leaves the target folder as it was', async () => {
-    const sweep = await generateSweep({ root: join(work, 'damaged'), name: 'damaged', type: 'dealer', pairs: 3 });
+    const sweep = await generateSweep({
+      root: join(work, 'damaged'),
+      name: 'damaged',
+      type: 'dealer',
+      pairs: 3,
+    });
     await app.engine.syncSweep(sweep.dir, { full: true });
     const root = (app.config.objectStore as { root: string }).root;
     const archive = join(root, 'damaged', 'control.tar.gz');

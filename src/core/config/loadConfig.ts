@@ -3,25 +3,15 @@ import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { SyncError } from '../errors.js';
+import { resolveS3Config, type S3PresetName, type S3StoreConfig } from '../stores/s3Presets.js';
 import { type AppPaths, appPaths } from './paths.js';
 import { type ConfigFile, configFileSchema } from './schema.js';
 
-export type S3Preset = 'r2' | 'b2' | 'aws' | 'minio' | 'custom';
+export type S3Preset = S3PresetName;
 
 export type ObjectStoreConfig =
   | { kind: 'local'; root: string }
-  | {
-      kind: 's3';
-      preset: S3Preset;
-      endpoint: string | undefined;
-      region: string;
-      bucket: string;
-      prefix: string;
-      accessKeyId: string;
-      secretAccessKey: string;
-      forcePathStyle: boolean;
-      partSizeBytes: number | undefined;
-    };
+  | ({ kind: 's3'; preset: S3Preset } & S3StoreConfig & { prefix: string; forcePathStyle: boolean });
 
 export type CatalogConfig =
   | { kind: 'sqlite'; path: string }
@@ -41,8 +31,6 @@ export interface AppConfig {
   /** The files that contributed settings, for `status` and `doctor`. */
   sources: string[];
 }
-
-export const DEFAULT_BUCKET = 'bilancio-experiments';
 
 /**
  * Settings come from, strongest first: the process environment, a `.env` in the working folder, a `.env`
@@ -168,17 +156,21 @@ function resolveObjectStore(
     );
   }
   const partSizeMiB = intSetting(env, 'BILANCIO_S3_PART_SIZE_MIB', 5, 5120) ?? s3File?.partSizeMiB;
-  return {
-    kind: 's3',
-    preset,
+  const resolved = resolveS3Config(preset, {
     endpoint,
-    region: env.BILANCIO_S3_REGION ?? s3File?.region ?? guessRegion(preset, endpoint),
-    bucket: env.R2_BUCKET_NAME ?? s3File?.bucket ?? DEFAULT_BUCKET,
-    prefix: normalisePrefix(env.BILANCIO_S3_PREFIX ?? s3File?.prefix ?? ''),
+    region: env.BILANCIO_S3_REGION ?? s3File?.region ?? guessRegion(endpoint),
+    bucket: env.R2_BUCKET_NAME ?? s3File?.bucket,
     accessKeyId,
     secretAccessKey,
-    forcePathStyle: s3File?.forcePathStyle ?? (preset === 'minio' || preset === 'custom'),
+    forcePathStyle: s3File?.forcePathStyle,
     partSizeBytes: partSizeMiB === undefined ? undefined : partSizeMiB * 1024 * 1024,
+  });
+  return {
+    ...resolved,
+    kind: 's3',
+    preset,
+    prefix: normalisePrefix(env.BILANCIO_S3_PREFIX ?? s3File?.prefix ?? ''),
+    forcePathStyle: resolved.forcePathStyle ?? false,
   };
 }
 
@@ -218,11 +210,10 @@ function guessPreset(endpoint: string | undefined): S3Preset {
   return 'custom';
 }
 
-function guessRegion(preset: S3Preset, endpoint: string | undefined): string {
-  if (preset === 'r2') return 'auto';
+/** B2 and AWS endpoints name their region (s3.<region>.backblazeb2.com); other presets have a default. */
+function guessRegion(endpoint: string | undefined): string | undefined {
   const host = endpoint ? safeHost(endpoint) : '';
-  const m = /^s3[.-]([a-z0-9-]+)\.(backblazeb2|amazonaws)\.com$/.exec(host);
-  return m?.[1] ?? 'us-east-1';
+  return /^s3[.-]([a-z0-9-]+)\.(backblazeb2|amazonaws)\.com$/.exec(host)?.[1];
 }
 
 function safeHost(url: string): string {
