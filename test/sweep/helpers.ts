@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach } from 'vitest';
+import { REGISTRY_HEADER_26 } from '../fixtures/plan.js';
 
 /** A fresh temp folder per test, removed afterwards. */
 export function tempDirs(): () => Promise<string> {
@@ -48,34 +49,8 @@ export function csv(header: readonly string[], rows: ReadonlyArray<ReadonlyArray
   return [header, ...rows].map((r) => `${r.map(cell).join(',')}\r\n`).join('');
 }
 
-export const REGISTRY_26 = [
-  'run_id',
-  'experiment_id',
-  'phase',
-  'status',
-  'error',
-  'seed',
-  'n_agents',
-  'kappa',
-  'concentration',
-  'mu',
-  'monotonicity',
-  'maturity_days',
-  'Q_total',
-  'S1',
-  'L0',
-  'default_handling',
-  'dealer_enabled',
-  'phi_total',
-  'delta_total',
-  'time_to_stability',
-  'scenario_yaml',
-  'events_jsonl',
-  'balances_csv',
-  'metrics_csv',
-  'metrics_html',
-  'run_html',
-];
+/** The newest registry header, the one the fixture generator writes. */
+export const REGISTRY_26 = REGISTRY_HEADER_26;
 
 /** An older registry: 25 columns (no dealer_enabled) in another order. */
 export const REGISTRY_25 = [

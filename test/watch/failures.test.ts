@@ -50,7 +50,7 @@ describe('watch: failures', () => {
     });
     expect(modified).not.toBeNull();
     const attempts = app.journal.listAttempts({ sweepId: row.id }).reverse();
-    expect(attempts.map((a) => a.result)).toEqual(['failed', 'synced']);
+    expect(attempts.map((a) => a.result)).toEqual(['aborted', 'synced']);
     expect(attempts[0]!.error).toMatch(/changed while it was being archived/);
     const states = ofType(events, 'sweep-state').map((e) => e.event.state);
     expect(states.slice(states.indexOf('syncing'))).toEqual([

@@ -6,7 +6,12 @@ import { SyncError, toSyncError } from '../errors.js';
 import type { Journal } from '../journal/Journal.js';
 import type { Catalog } from '../stores/Catalog.js';
 import type { ObjectStore } from '../stores/ObjectStore.js';
-import { countComparisonRows, countRegistryRows, readAggregates } from '../sweep/aggregates.js';
+import {
+  countComparisonRows,
+  countRegistryRows,
+  readAggregates,
+  type SweepAggregates,
+} from '../sweep/aggregates.js';
 import { assessCompletion } from '../sweep/completion.js';
 import { detectLayout } from '../sweep/layout.js';
 import { buildFileManifest } from '../sweep/manifest.js';
@@ -15,7 +20,7 @@ import { buildCatalogWrite } from './catalogWrite.js';
 import { manifestKey, validateSweepName } from './keys.js';
 import { MANIFEST_FORMAT, writeManifest } from './manifestIO.js';
 import { ProgressMeter } from './ProgressMeter.js';
-import { type PlannedObject, planSync } from './planSync.js';
+import { type PlannedObject, planSync, type SyncPlan } from './planSync.js';
 import type { ManifestObject, RemoteManifest } from './RemoteManifest.js';
 import { RevisionKeeper } from './RevisionKeeper.js';
 import { TOOL_VERSION } from './version.js';
@@ -43,6 +48,29 @@ export interface SyncOptions {
   waitForSettle?: boolean;
   signal?: AbortSignal;
   onEvent?: EngineEventListener;
+}
+
+/** The sweep isn't finished; `sweepState` is what the journal shows for it meanwhile. */
+export class SweepNotReadyError extends SyncError {
+  constructor(
+    readonly sweepState: 'running' | 'incomplete',
+    message: string,
+    hint: string,
+  ) {
+    super('not-ready', message, hint);
+  }
+}
+
+interface SyncContext {
+  path: string;
+  name: string;
+  sweepType: SweepType;
+  aggregates: SweepAggregates;
+  files: FileEntry[];
+  keeper: RevisionKeeper;
+  remote: RemoteManifest | null;
+  plan: SyncPlan;
+  sweepId: number;
 }
 
 export interface SyncResult {
@@ -76,174 +104,222 @@ export class SyncEngine {
     const { journal } = this.deps;
 
     const layout = await detectLayout(path);
-    await this.ensureFinished(path, name, layout, options);
-    const aggregates = await readAggregates(path, layout);
     const sweepType = options.type ?? layout.type;
-
-    const cache = journal.getFileCache(path);
-    const files = await buildFileManifest(path, { cache });
-    journal.replaceFileCache(path, files);
-
     const sweepRow = journal.upsertSweep({ path, name, sweepType });
-    const keeper = new RevisionKeeper(this.deps.store, name);
-    const remote = await keeper.current();
-    const plan = planSync(name, files, layout.archiveUnits, remote, options.full ?? false);
-    const warnings = this.shrinkWarnings(name, remote, countComparisonRows(aggregates));
-    for (const message of warnings) emit({ type: 'warning', sweep: name, message });
-
-    const planned = plan.objects.map((o) => ({
-      key: o.key,
-      action: o.reuse ? ('reuse' as const) : ('upload' as const),
-      sourceBytes: sourceBytes(o),
-    }));
-    const base = { sweep: name, path, revision: plan.revision, full: plan.full, warnings, objects: planned };
-
-    if (options.dryRun) {
-      return {
-        ...base,
-        result: 'dry-run',
-        bytesUploaded: 0,
-        objectsUploaded: 0,
-        objectsReused: 0,
-        durationMs: Date.now() - started,
-      };
-    }
-
-    const attempt = journal.startAttempt(sweepRow.id);
-    journal.setState(sweepRow.id, 'syncing', `revision ${plan.revision}`);
+    if (!options.dryRun) journal.setState(sweepRow.id, 'syncing', 'examining the sweep');
+    const attempt = options.dryRun ? null : journal.startAttempt(sweepRow.id);
     try {
-      if (plan.unchanged && remote) {
-        await this.repairCatalog(name, sweepType, aggregates, remote);
-        journal.finishAttempt(attempt, { result: 'noop' });
-        journal.setState(sweepRow.id, 'synced', `already synced (revision ${remote.revision})`, {
-          lastError: null,
-        });
-        this.recordRevisionOnce(sweepRow.id, remote);
-        const result: SyncResult = {
-          ...base,
-          result: 'noop',
-          bytesUploaded: 0,
-          objectsUploaded: 0,
-          objectsReused: plan.objects.length,
-          durationMs: Date.now() - started,
-        };
-        emit({
-          type: 'sync-finished',
-          sweep: name,
-          result: 'noop',
-          revision: remote.revision,
-          bytesUploaded: 0,
-          objectsUploaded: 0,
-          durationMs: result.durationMs,
-        });
-        return result;
-      }
-
-      const bytesTotal = plan.objects.filter((o) => !o.reuse).reduce((n, o) => n + sourceBytes(o), 0);
-      emit({ type: 'sync-started', sweep: name, path, revision: plan.revision, bytesTotal, full: plan.full });
-      if (remote) {
-        const replaced = new Map(
-          plan.objects
-            .filter((o) => !o.reuse)
-            .map((o) => [o.key, o.kind === 'aggregate' ? o.file.sha256 : '']),
-        );
-        warnings.push(...(await keeper.preserveBefore(remote, replaced)));
-      }
-
-      const meter = new ProgressMeter(bytesTotal);
-      const report = (key: string) =>
-        emit({
-          type: 'progress',
-          sweep: name,
-          phase: 'uploading',
-          key,
-          bytesDone: meter.bytesDone,
-          bytesTotal,
-          bytesPerSecond: meter.bytesPerSecond,
-          etaSeconds: meter.etaSeconds,
-        });
-      const written = await this.writeObjects(plan.objects, path, name, meter, report, options.signal, emit);
-
-      const manifest: RemoteManifest = {
-        format: MANIFEST_FORMAT,
-        sweep: name,
+      await this.ensureFinished(path, name, layout, options);
+      const aggregates = await readAggregates(path, layout);
+      const cache = journal.getFileCache(path);
+      const files = await buildFileManifest(path, { cache });
+      journal.replaceFileCache(path, files);
+      const keeper = new RevisionKeeper(this.deps.store, name);
+      const remote = await keeper.current();
+      const plan = planSync(name, files, layout.archiveUnits, remote, options.full ?? false);
+      const context = {
+        path,
+        name,
         sweepType,
-        revision: plan.revision,
-        full: plan.full,
-        createdAt: new Date(Math.min(...files.map((f) => f.mtimeMs), Date.now())).toISOString(),
-        syncedAt: new Date().toISOString(),
-        sourceHost: this.deps.sourceHost,
-        sourcePath: path,
-        toolVersion: TOOL_VERSION,
-        files: plan.files,
-        objects: written.objects,
-        stats: {
-          comparisonRows: countComparisonRows(aggregates),
-          registryRows: countRegistryRows(aggregates),
-          totalBytes: plan.files.reduce((n, f) => n + f.size, 0),
-        },
-        warnings,
+        aggregates,
+        files,
+        keeper,
+        remote,
+        plan,
+        sweepId: sweepRow.id,
       };
-      emit({ type: 'progress', sweep: name, phase: 'cataloguing', bytesDone: bytesTotal, bytesTotal });
-      await this.deps.catalog.writeSweep(
-        buildCatalogWrite({ name, owner: this.deps.owner, sweepType, aggregates, manifest }),
-      );
-      options.signal?.throwIfAborted();
-      await writeManifest(this.deps.store, manifestKey(name), manifest); // the commit point
-
-      journal.transaction(() => {
-        journal.recordRevision(sweepRow.id, manifest, {
-          bytes: written.objects.reduce((n, o) => n + o.size, 0),
-        });
-        journal.finishAttempt(attempt, {
-          result: 'synced',
-          bytesUploaded: written.bytesUploaded,
-          objectsUploaded: written.uploaded,
-        });
-        journal.setState(sweepRow.id, 'synced', `revision ${plan.revision}`, { lastError: null });
-        for (const message of warnings)
-          journal.addEvent({ level: 'warning', kind: 'sync-warning', sweepId: sweepRow.id, message });
-        journal.addEvent({
-          level: 'info',
-          kind: 'synced',
-          sweepId: sweepRow.id,
-          message: `${name} synced as revision ${plan.revision} (${written.uploaded} objects uploaded)`,
-        });
-      });
-      const durationMs = Date.now() - started;
-      emit({
-        type: 'sync-finished',
-        sweep: name,
-        result: 'synced',
-        revision: plan.revision,
-        bytesUploaded: written.bytesUploaded,
-        objectsUploaded: written.uploaded,
-        durationMs,
-      });
-      return {
-        ...base,
-        result: 'synced',
-        bytesUploaded: written.bytesUploaded,
-        objectsUploaded: written.uploaded,
-        objectsReused: plan.objects.length - written.uploaded,
-        durationMs,
-      };
+      if (attempt === null) return this.describePlan(context, started);
+      return await this.writeRevision(context, attempt, options, started);
     } catch (e) {
       const err = toSyncError(e);
-      const aborted = options.signal?.aborted === true;
-      journal.transaction(() => {
-        journal.finishAttempt(attempt, { result: aborted ? 'aborted' : 'failed', error: err.message });
-        journal.setState(sweepRow.id, aborted ? 'queued' : 'failed', err.message, { lastError: err.message });
-        journal.addEvent({
-          level: 'error',
-          kind: aborted ? 'sync-aborted' : 'sync-failed',
-          sweepId: sweepRow.id,
-          message: err.message,
-        });
-      });
+      if (attempt !== null) this.recordFailure(sweepRow.id, attempt, err, options.signal?.aborted === true);
       emit({ type: 'sync-failed', sweep: name, message: err.message, category: err.category });
       throw err;
     }
+  }
+
+  private describePlan(c: SyncContext, started: number): SyncResult {
+    return {
+      ...this.resultBase(c),
+      result: 'dry-run',
+      bytesUploaded: 0,
+      objectsUploaded: 0,
+      objectsReused: 0,
+      durationMs: Date.now() - started,
+    };
+  }
+
+  private resultBase(c: SyncContext) {
+    return {
+      sweep: c.name,
+      path: c.path,
+      revision: c.plan.revision,
+      full: c.plan.full,
+      warnings: this.shrinkWarnings(c.name, c.remote, countComparisonRows(c.aggregates)),
+      objects: c.plan.objects.map((o) => ({
+        key: o.key,
+        action: o.reuse ? ('reuse' as const) : ('upload' as const),
+        sourceBytes: sourceBytes(o),
+      })),
+    };
+  }
+
+  /**
+   * How a failed attempt is remembered. A sweep that isn't finished, or that changed while it was read,
+   * is not a failure of the destination: it goes back to waiting, and doesn't count towards back-off.
+   */
+  private recordFailure(sweepId: number, attempt: number, err: SyncError, aborted: boolean): void {
+    const { journal } = this.deps;
+    const notOurFault = err.category === 'not-ready' || err.category === 'conflict';
+    journal.transaction(() => {
+      journal.finishAttempt(attempt, {
+        result: aborted || notOurFault ? 'aborted' : 'failed',
+        error: err.message,
+      });
+      if (aborted) journal.setState(sweepId, 'queued', err.message);
+      else if (notOurFault) {
+        journal.setState(
+          sweepId,
+          err instanceof SweepNotReadyError ? err.sweepState : 'waiting',
+          err.message,
+        );
+      } else journal.setState(sweepId, 'failed', err.message, { lastError: err.message });
+      journal.addEvent({
+        level: notOurFault ? 'warning' : 'error',
+        kind: aborted ? 'sync-aborted' : notOurFault ? 'sync-deferred' : 'sync-failed',
+        sweepId,
+        message: err.message,
+      });
+    });
+  }
+
+  private async writeRevision(
+    c: SyncContext,
+    attempt: number,
+    options: SyncOptions,
+    started: number,
+  ): Promise<SyncResult> {
+    const { journal } = this.deps;
+    const emit = options.onEvent ?? (() => {});
+    const { path, name, sweepType, aggregates, files, keeper, remote, plan } = c;
+    const sweepRow = { id: c.sweepId };
+    const base = this.resultBase(c);
+    const { warnings } = base;
+    for (const message of warnings) emit({ type: 'warning', sweep: name, message });
+    if (plan.unchanged && remote) {
+      await this.repairCatalog(name, sweepType, aggregates, remote);
+      journal.finishAttempt(attempt, { result: 'noop' });
+      journal.setState(sweepRow.id, 'synced', `already synced (revision ${remote.revision})`, {
+        lastError: null,
+      });
+      this.recordRevisionOnce(sweepRow.id, remote);
+      const result: SyncResult = {
+        ...base,
+        result: 'noop',
+        bytesUploaded: 0,
+        objectsUploaded: 0,
+        objectsReused: plan.objects.length,
+        durationMs: Date.now() - started,
+      };
+      emit({
+        type: 'sync-finished',
+        sweep: name,
+        result: 'noop',
+        revision: remote.revision,
+        bytesUploaded: 0,
+        objectsUploaded: 0,
+        durationMs: result.durationMs,
+      });
+      return result;
+    }
+
+    const bytesTotal = plan.objects.filter((o) => !o.reuse).reduce((n, o) => n + sourceBytes(o), 0);
+    emit({ type: 'sync-started', sweep: name, path, revision: plan.revision, bytesTotal, full: plan.full });
+    if (remote) {
+      const replaced = new Map(
+        plan.objects.filter((o) => !o.reuse).map((o) => [o.key, o.kind === 'aggregate' ? o.file.sha256 : '']),
+      );
+      warnings.push(...(await keeper.preserveBefore(remote, replaced)));
+    }
+
+    const meter = new ProgressMeter(bytesTotal);
+    const report = (key: string) =>
+      emit({
+        type: 'progress',
+        sweep: name,
+        phase: 'uploading',
+        key,
+        bytesDone: meter.bytesDone,
+        bytesTotal,
+        bytesPerSecond: meter.bytesPerSecond,
+        etaSeconds: meter.etaSeconds,
+      });
+    const written = await this.writeObjects(plan.objects, path, name, meter, report, options.signal, emit);
+
+    const manifest: RemoteManifest = {
+      format: MANIFEST_FORMAT,
+      sweep: name,
+      sweepType,
+      revision: plan.revision,
+      full: plan.full,
+      createdAt: new Date(Math.min(...files.map((f) => f.mtimeMs), Date.now())).toISOString(),
+      syncedAt: new Date().toISOString(),
+      sourceHost: this.deps.sourceHost,
+      sourcePath: path,
+      toolVersion: TOOL_VERSION,
+      files: plan.files,
+      objects: written.objects,
+      stats: {
+        comparisonRows: countComparisonRows(aggregates),
+        registryRows: countRegistryRows(aggregates),
+        totalBytes: plan.files.reduce((n, f) => n + f.size, 0),
+      },
+      warnings,
+    };
+    emit({ type: 'progress', sweep: name, phase: 'cataloguing', bytesDone: bytesTotal, bytesTotal });
+    await this.deps.catalog.writeSweep(
+      buildCatalogWrite({ name, owner: this.deps.owner, sweepType, aggregates, manifest }),
+    );
+    options.signal?.throwIfAborted();
+    await writeManifest(this.deps.store, manifestKey(name), manifest); // the commit point
+
+    journal.transaction(() => {
+      journal.recordRevision(sweepRow.id, manifest, {
+        bytes: written.objects.reduce((n, o) => n + o.size, 0),
+      });
+      journal.finishAttempt(attempt, {
+        result: 'synced',
+        bytesUploaded: written.bytesUploaded,
+        objectsUploaded: written.uploaded,
+      });
+      journal.setState(sweepRow.id, 'synced', `revision ${plan.revision}`, { lastError: null });
+      for (const message of warnings)
+        journal.addEvent({ level: 'warning', kind: 'sync-warning', sweepId: sweepRow.id, message });
+      journal.addEvent({
+        level: 'info',
+        kind: 'synced',
+        sweepId: sweepRow.id,
+        message: `${name} synced as revision ${plan.revision} (${written.uploaded} objects uploaded)`,
+      });
+    });
+    const durationMs = Date.now() - started;
+    emit({
+      type: 'sync-finished',
+      sweep: name,
+      result: 'synced',
+      revision: plan.revision,
+      bytesUploaded: written.bytesUploaded,
+      objectsUploaded: written.uploaded,
+      durationMs,
+    });
+    return {
+      ...base,
+      result: 'synced',
+      bytesUploaded: written.bytesUploaded,
+      objectsUploaded: written.uploaded,
+      objectsReused: plan.objects.length - written.uploaded,
+      durationMs,
+    };
   }
 
   private async ensureFinished(
@@ -267,7 +343,8 @@ export class SyncEngine {
         c.state === 'running'
           ? 'Wait until bilancio has finished writing it (watch mode syncs it by itself once it is done).'
           : 'If you want what it holds anyway, run the sync again with --allow-incomplete.';
-      throw new SyncError('not-ready', `${name} is ${c.state}: ${c.reason}`, hint);
+      const shownAs = c.state === 'running' ? 'running' : 'incomplete';
+      throw new SweepNotReadyError(shownAs, `${name} is ${c.state}: ${c.reason}`, hint);
     }
   }
 

@@ -334,7 +334,8 @@ export class WatchService {
           sweep: after.name,
           message: `${err.message}; will retry once the sweep is quiet`,
         });
-        this.transition(after, 'waiting', `changed during the sync: ${err.message}`);
+        // The engine may already have recorded 'waiting'; report() still tells listeners what it shows.
+        this.report(this.transition(after, 'waiting', `changed during the sync: ${err.message}`));
         this.scheduleSettle(path, this.settleMs + 100);
         return;
       }
