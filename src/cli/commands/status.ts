@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { describeConfig, loadConfig } from '../../core/config/loadConfig.js';
 import { Journal } from '../../core/journal/Journal.js';
+import { readPause } from '../../core/watch/pause.js';
 import { formatBytes, formatDuration, printJson, table } from '../output.js';
 import { runCommand } from '../run.js';
 
@@ -21,19 +22,33 @@ export function registerStatus(program: Command): void {
           const attempts = journal?.listAttempts({ limit: opts.limit }) ?? [];
           const events = journal?.recentEvents(opts.limit) ?? [];
           const byId = new Map(sweeps.map((s) => [s.id, s.name]));
-          if (opts.json) return printJson({ config: describeConfig(config), sweeps, attempts, events });
+          const pause = journal ? readPause(journal) : null;
+          if (opts.json)
+            return printJson({ config: describeConfig(config), pause, sweeps, attempts, events });
           const d = describeConfig(config) as {
             objectStore: Record<string, unknown>;
             catalog: Record<string, unknown>;
           };
           console.log(`Object store: ${Object.values(d.objectStore).filter(Boolean).join(' ')}`);
           console.log(`Catalog:      ${Object.values(d.catalog).filter(Boolean).join(' ')}`);
-          console.log(`Journal:      ${config.journalPath}${journal ? '' : ' (nothing synced yet)'}\n`);
+          console.log(`Journal:      ${config.journalPath}${journal ? '' : ' (nothing synced yet)'}`);
+          if (pause) {
+            console.log(
+              `Syncing is paused by the ${pause.by === 'user' ? 'user' : 'app'} since ${pause.since}` +
+                `${pause.until ? ` until ${pause.until}` : ''}${pause.reason ? ` (${pause.reason})` : ''}: \`bilancio-sync resume\` lifts it.`,
+            );
+          }
+          console.log('');
           if (sweeps.length > 0) {
             console.log(
               table(
                 ['sweep', 'state', 'detail', 'path'],
-                sweeps.map((s) => [s.name, s.state, s.stateReason ?? '', s.path]),
+                sweeps.map((s) => [
+                  s.name,
+                  s.state,
+                  `${s.stateReason ?? ''}${s.nextRetryAt ? ` (next try ${s.nextRetryAt.replace('T', ' ').slice(0, 19)})` : ''}`,
+                  s.path,
+                ]),
               ),
             );
             console.log('');

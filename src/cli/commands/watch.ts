@@ -6,6 +6,7 @@ import { loadConfig } from '../../core/config/loadConfig.js';
 import { EXIT_CODES, SyncError } from '../../core/errors.js';
 import { Journal } from '../../core/journal/Journal.js';
 import { clearPause, parseDuration, readPause, requestRetry, writePause } from '../../core/watch/index.js';
+import { acquireWatchLock } from '../../core/watch/instanceLock.js';
 import { WatchService } from '../../core/watch/WatchService.js';
 import type { EngineEvent } from '../../shared/events.js';
 import { formatDuration, printJson } from '../output.js';
@@ -124,7 +125,11 @@ async function runWatch(dirs: string[], opts: WatchCliOptions): Promise<void> {
       ? 10
       : positiveNumber(opts.reconcileMinutes, '--reconcile-minutes', true);
 
-  const app = await openApp(config);
+  const lock = acquireWatchLock(config.paths.dataDir);
+  const app = await openApp(config).catch((e: unknown) => {
+    lock.release();
+    throw e;
+  });
   const report = createWatchReporter(opts.json ?? false);
   const service = new WatchService(
     { engine: app.engine, journal: app.journal },
@@ -187,6 +192,7 @@ async function runWatch(dirs: string[], opts: WatchCliOptions): Promise<void> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await app.close();
+    lock.release();
   }
 }
 
