@@ -1,7 +1,7 @@
 // Helpers of the benchmark harness: run a process and measure it, summarise samples, read the machine.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,6 +22,8 @@ export interface Sample {
   stderr: string;
   /** ms from spawn to the first `--json` event of each kind (`type` or `type:phase`), and to `exit` */
   marks?: Record<string, number>;
+  /** why this run does not count (bad exit code or result), set by the harness */
+  failed?: string;
 }
 
 export interface Stat {
@@ -216,6 +218,8 @@ export interface Machine {
   tar: string;
   gzip: string;
   rclone: string | null;
+  /** 1/5/15-minute load averages when the bench started (other work on a shared machine) */
+  loadAtStart: string;
 }
 
 export function machineInfo(rclone: string | null): Machine {
@@ -235,5 +239,8 @@ export function machineInfo(rclone: string | null): Machine {
     tar: firstLine('tar --version'),
     gzip: firstLine('gzip --version'),
     rclone: rclone ? firstLine(`${rclone} version`) : null,
+    loadAtStart: loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' '),
   };
 }

@@ -113,7 +113,7 @@ export function renderMarkdown(r: Report): string {
   out.push('');
   out.push(
     `**Machine:** ${m.cpuModel}, ${m.cores} cores, ${m.ramGiB} GiB RAM, Node ${m.node}, ${m.os}; ` +
-      `${m.tar}; ${m.gzip}${m.rclone ? `; ${m.rclone}` : ''}.`,
+      `${m.tar}; ${m.gzip}${m.rclone ? `; ${m.rclone}` : ''}. Load average at start: ${m.loadAtStart}.`,
   );
   out.push('');
   out.push(

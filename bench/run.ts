@@ -92,6 +92,7 @@ const MB = 1e6;
 function need(sample: Sample, what: string, check?: (s: Sample) => string | null): Sample {
   const problem = sample.exitCode !== 0 ? `exit code ${sample.exitCode}` : (check?.(sample) ?? null);
   if (problem) {
+    sample.failed = problem;
     const msg = `${what}: ${problem}. stderr: ${sample.stderr.trim().split('\n').slice(-5).join(' | ')}`;
     errors.push(msg);
     log(`ERROR ${msg}`);
@@ -360,20 +361,25 @@ async function main(): Promise<void> {
 
     if (rcloneEnv && s3) {
       const remote = `bench:${s3.bucket}/rclone/${name}`;
+      // --fast-list: one recursive listing. s3rver's delimiter listing loses common prefixes past its
+      // first page of 1,000 keys (active/ and passive/ vanish), so plain `rclone copy` back copies 5 files.
+      const rc = (from: string, to: string) => `rclone copy --fast-list '${from}' '${to}'`;
       log('baseline: rclone copy up');
       add(
         'base.rcloneUp',
-        need(
-          await runShell(`rclone copy '${sweep.dir}' '${remote}'`, { env: rcloneEnv, cwd: ws }),
-          'rclone up',
-        ),
+        need(await runShell(rc(sweep.dir, remote), { env: rcloneEnv, cwd: ws }), `rclone up run ${i}`),
       );
       log(`  ${((samples['base.rcloneUp']?.at(-1)?.wallMs ?? 0) / 1000).toFixed(2)} s`);
       const back = join(ws, 'restore', `rclone-${i}`);
       log('baseline: rclone copy back');
       add(
         'base.rcloneDown',
-        need(await runShell(`rclone copy '${remote}' '${back}'`, { env: rcloneEnv, cwd: ws }), 'rclone down'),
+        need(await runShell(rc(remote, back), { env: rcloneEnv, cwd: ws }), `rclone back run ${i}`, () => {
+          const n = existsSync(back)
+            ? readdirSync(back, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).length
+            : 0;
+          return n === sweep.files.length ? null : `copied back ${n} files, expected ${sweep.files.length}`;
+        }),
       );
       log(`  ${((samples['base.rcloneDown']?.at(-1)?.wallMs ?? 0) / 1000).toFixed(2)} s`);
       rmSync(back, { recursive: true, force: true });
@@ -667,8 +673,9 @@ async function measureWatch(localEnv: (home: string) => NodeJS.ProcessEnv): Prom
 }
 
 // ------------------------------------------------------------------ report
+/** Stats over the runs that succeeded (a failed run's time means nothing). */
 function s(key: string, f: (x: Sample) => number | null | undefined): Stat | null {
-  return stat((samples[key] ?? []).map(f));
+  return stat((samples[key] ?? []).filter((x) => !x.failed).map(f));
 }
 
 function buildReport(ctx: {
@@ -688,8 +695,9 @@ function buildReport(ctx: {
   const rows: Row[] = [];
   const row = (what: string, key: string, kind: 'ours' | 'baseline', extra: Partial<Row> = {}) => {
     if (!samples[key]?.length) return;
+    const failed = samples[key].filter((x) => x.failed).length;
     rows.push({
-      what,
+      what: failed ? `${what} (${failed} of ${samples[key].length} runs failed, left out)` : what,
       kind,
       key,
       wallS: s(key, wall),

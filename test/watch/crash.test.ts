@@ -14,6 +14,8 @@ import { restoreSweep } from '../../src/core/restore/Restorer.js';
 import { verifyRemote } from '../../src/core/restore/verifyRemote.js';
 import type { EngineEvent } from '../../src/shared/events.js';
 import { generateSweep } from '../fixtures/generator.js';
+import { startTestPostgres } from '../support/postgres.js';
+import { openMultipartUploads, startTestS3 } from '../support/s3.js';
 import { hashTree } from '../support/tree.js';
 import { tempDir, waitFor } from './helpers.js';
 
@@ -30,9 +32,9 @@ interface Child {
   stderr: string[];
 }
 
-function spawnWatch(home: string, root: string): Child {
+function spawnWatch(home: string, root: string, destinations: Record<string, string>): Child {
   const child = spawn(process.execPath, [BIN, 'watch', root, '--json'], {
-    env: { ...process.env, BILANCIO_SYNC_HOME: home, BILANCIO_SYNC_SETTLE_SECONDS: '0' },
+    env: { ...process.env, BILANCIO_SYNC_HOME: home, BILANCIO_SYNC_SETTLE_SECONDS: '0', ...destinations },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const events: EngineEvent[] = [];
@@ -51,10 +53,34 @@ function spawnWatch(home: string, root: string): Child {
   return { child, events, exited, stderr };
 }
 
-describe('watch: killed and restarted', () => {
+/** The destinations of each run: the embedded default, and real S3 + PostgreSQL servers. */
+const DESTINATIONS: Record<string, () => Promise<Record<string, string>>> = {
+  'the embedded default': async () => ({}),
+  's3rver + PostgreSQL': async () => {
+    const [s3, db] = await Promise.all([startTestS3(), startTestPostgres()]);
+    cleanups.push(async () => {
+      expect(await openMultipartUploads(s3), 'no multipart upload left open').toEqual([]);
+      await Promise.allSettled([s3.stop(), db.stop()]);
+    });
+    return {
+      R2_ENDPOINT_URL: s3.endpoint,
+      R2_ACCESS_KEY_ID: s3.accessKeyId,
+      R2_SECRET_ACCESS_KEY: s3.secretAccessKey,
+      R2_BUCKET_NAME: s3.bucket,
+      BILANCIO_S3_PREFIX: s3.prefix,
+      BILANCIO_S3_REGION: s3.region,
+      // Small parts, so that a kill lands in the middle of real multipart uploads.
+      BILANCIO_S3_PART_SIZE_MIB: '5',
+      BILANCIO_DATABASE_URL: db.url,
+    };
+  },
+};
+
+describe.each(Object.keys(DESTINATIONS))('watch: killed and restarted, syncing to %s', (where) => {
   it('SIGKILL at random points, then SIGTERM, then a last run: everything synced exactly once, intact', {
-    timeout: 150_000,
+    timeout: 180_000,
   }, async () => {
+    const destinations = await DESTINATIONS[where]!();
     const tmp = await tempDir();
     cleanups.push(tmp.dispose);
     const home = join(tmp.path, 'home');
@@ -79,8 +105,8 @@ describe('watch: killed and restarted', () => {
 
     // Rounds of SIGKILL at a random moment after the child started syncing something.
     let kills = 0;
-    for (let round = 0; round < 8 && kills < 5; round++) {
-      const c = spawnWatch(home, root);
+    for (let round = 0; round < 10 && kills < 6; round++) {
+      const c = spawnWatch(home, root, destinations);
       const busy = await waitFor(
         'a sync to start (or nothing left to do)',
         () =>
@@ -94,22 +120,38 @@ describe('watch: killed and restarted', () => {
         await c.exited;
         break;
       }
-      const delay = Math.floor(Math.random() * 1500);
-      await new Promise((r) => setTimeout(r, delay));
+      // A random point of the whole sync: a fraction of the bytes sent, or (fraction > 1) the catalog
+      // write and manifest commit at its end, or a later sweep's sync.
+      const fraction = Math.random() * 1.2;
+      const since = c.events.length;
+      await waitFor(
+        `the sync to reach ${(fraction * 100).toFixed(0)}%`,
+        () =>
+          c.events
+            .slice(since)
+            .find((e) =>
+              fraction <= 1
+                ? e.type === 'progress' && e.bytesDone >= fraction * e.bytesTotal
+                : (e.type === 'progress' && e.phase === 'cataloguing') || e.type === 'sync-finished',
+            ) ?? null,
+        60_000,
+        5,
+      ).catch(() => null);
+      const delay = `${(fraction * 100).toFixed(0)}% of the sync`;
       c.child.kill('SIGKILL');
       const exit = await c.exited;
       expect(exit.signal).toBe('SIGKILL');
       kills++;
       const last = c.events.filter((e) => e.type === 'sync-finished' || e.type === 'sync-started').at(-1);
       log.push(
-        `kill ${kills}: ${delay} ms after ${busy.type === 'sync-started' ? busy.sweep : '?'} started; last: ${last?.type} ${last && 'sweep' in last ? last.sweep : ''}`,
+        `kill ${kills}: at ${delay}, after ${busy.type === 'sync-started' ? busy.sweep : '?'} started; last: ${last?.type} ${last && 'sweep' in last ? last.sweep : ''}`,
       );
     }
     console.log(log.join('\n'));
     expect(kills).toBeGreaterThanOrEqual(2);
 
     // A clean stop: SIGTERM while a sync runs → aborted attempt, sweep stays queued, exit code 0.
-    const term = spawnWatch(home, root);
+    const term = spawnWatch(home, root, destinations);
     const started = await waitFor(
       'a sync to start (or nothing left)',
       () =>
@@ -139,7 +181,7 @@ describe('watch: killed and restarted', () => {
     }
 
     // The last run finishes everything.
-    const final = spawnWatch(home, root);
+    const final = spawnWatch(home, root, destinations);
     await waitFor(
       'every sweep synced',
       () => {
@@ -163,7 +205,10 @@ describe('watch: killed and restarted', () => {
     expect(await final.exited).toEqual({ code: 0, signal: null });
 
     const app = await openApp(
-      loadConfig({ env: { BILANCIO_SYNC_HOME: home, BILANCIO_SYNC_SETTLE_SECONDS: '0' }, cwd: home }),
+      loadConfig({
+        env: { BILANCIO_SYNC_HOME: home, BILANCIO_SYNC_SETTLE_SECONDS: '0', ...destinations },
+        cwd: home,
+      }),
     );
     cleanups.push(() => app.close());
     for (const s of sweeps) {
