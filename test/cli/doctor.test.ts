@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
+import { s3Env } from '../support/cloudApp.js';
 import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
 import { startTestS3, type TestS3 } from '../support/s3.js';
 
@@ -25,17 +26,7 @@ describe('bilancio-sync doctor against real servers', () => {
   beforeAll(async () => {
     [s3, db] = await Promise.all([startTestS3(), startTestPostgres()]);
     home = await mkdtemp(join(tmpdir(), 'bsync-doctor-'));
-    env = {
-      HOME: home,
-      BILANCIO_SYNC_HOME: home,
-      R2_ENDPOINT_URL: s3.endpoint,
-      R2_ACCESS_KEY_ID: s3.accessKeyId,
-      R2_SECRET_ACCESS_KEY: s3.secretAccessKey,
-      R2_BUCKET_NAME: s3.bucket,
-      BILANCIO_S3_PREFIX: s3.prefix,
-      BILANCIO_S3_REGION: s3.region,
-      BILANCIO_DATABASE_URL: db.url,
-    };
+    env = { HOME: home, BILANCIO_SYNC_HOME: home, ...s3Env(s3), BILANCIO_DATABASE_URL: db.url };
   });
   afterAll(async () => {
     await Promise.allSettled([s3?.stop(), db?.stop()]);

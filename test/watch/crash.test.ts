@@ -14,6 +14,7 @@ import { restoreSweep } from '../../src/core/restore/Restorer.js';
 import { verifyRemote } from '../../src/core/restore/verifyRemote.js';
 import type { EngineEvent } from '../../src/shared/events.js';
 import { generateSweep } from '../fixtures/generator.js';
+import { s3Env } from '../support/cloudApp.js';
 import { startTestPostgres } from '../support/postgres.js';
 import { openMultipartUploads, startTestS3 } from '../support/s3.js';
 import { hashTree } from '../support/tree.js';
@@ -63,12 +64,7 @@ const DESTINATIONS: Record<string, () => Promise<Record<string, string>>> = {
       await Promise.allSettled([s3.stop(), db.stop()]);
     });
     return {
-      R2_ENDPOINT_URL: s3.endpoint,
-      R2_ACCESS_KEY_ID: s3.accessKeyId,
-      R2_SECRET_ACCESS_KEY: s3.secretAccessKey,
-      R2_BUCKET_NAME: s3.bucket,
-      BILANCIO_S3_PREFIX: s3.prefix,
-      BILANCIO_S3_REGION: s3.region,
+      ...s3Env(s3),
       // Small parts, so that a kill lands in the middle of real multipart uploads.
       BILANCIO_S3_PART_SIZE_MIB: '5',
       BILANCIO_DATABASE_URL: db.url,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SyncError } from '../errors.js';
 import type { CsvRow, Json, SweepType } from '../types.js';
 import type { Catalog, CatalogSweep, CatalogSweepWrite, Page, RegistryRowWrite } from './Catalog.js';
+import { oneSweep } from './catalogRules.js';
 import { COMPARISON_COLUMNS, typedComparisonValues } from './comparisonColumns.js';
 import { CATALOG_MIGRATIONS } from './sqliteCatalogSchema.js';
 import { openSqliteDatabase, type SqliteDb, sqliteError } from './sqliteDatabase.js';
@@ -172,14 +173,7 @@ export class SqliteCatalog implements Catalog {
         ? (stmts.sweepsByName.all(name) as SweepRow[])
         : (stmts.sweepByOwnerName.all(owner, name) as SweepRow[]),
     );
-    if (rows.length > 1) {
-      throw new SyncError(
-        'usage',
-        `Several owners have a sweep named "${name}" (${rows.map((r) => r.owner).join(', ')}).`,
-        'Say whose sweep you mean (--owner).',
-      );
-    }
-    return rows[0] ?? null;
+    return oneSweep(name, rows);
   }
 
   private ready(): { db: SqliteDb; stmts: ReturnType<typeof prepare> } {

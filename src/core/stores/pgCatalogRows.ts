@@ -4,7 +4,6 @@
  * that both backends send and read exactly the same things.
  */
 
-import { SyncError } from '../errors.js';
 import type { CsvRow, Json, SweepType } from '../types.js';
 import type { CatalogSweep, CatalogSweepWrite, RegistryRowWrite } from './Catalog.js';
 import { COMPARISON_COLUMNS, typedComparisonValues } from './comparisonColumns.js';
@@ -134,18 +133,4 @@ export function withOwner(columns: string): string {
   return columns.split(',').includes('owner') ? columns : `${columns},owner`;
 }
 
-/**
- * The one sweep called `name` among `rows` (all sweeps of that name, or of that name and owner). Without an
- * owner a name held by several owners is ambiguous: a usage error, never a silent pick of someone's sweep
- * (as SqliteCatalog).
- */
-export function oneSweep<T extends { owner: string }>(name: string, rows: T[]): T | null {
-  if (rows.length > 1) {
-    throw new SyncError(
-      'usage',
-      `Several owners have a sweep named "${name}" (${rows.map((r) => r.owner).join(', ')}).`,
-      'Say whose sweep you mean (--owner).',
-    );
-  }
-  return rows[0] ?? null;
-}
+export { oneSweep } from './catalogRules.js';
