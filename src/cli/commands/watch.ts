@@ -147,8 +147,12 @@ async function runWatch(dirs: string[], opts: WatchCliOptions): Promise<void> {
 
   let stopping: Promise<void> | null = null;
   let signals = 0;
+  let markStopped: () => void = () => {};
+  const stopped = new Promise<void>((res) => {
+    markStopped = res;
+  });
   const stop = (why: string) => {
-    stopping ??= service.stop(why);
+    stopping ??= service.stop(why).finally(markStopped);
     return stopping;
   };
   const onSignal = (signal: NodeJS.Signals) => {
@@ -177,15 +181,7 @@ async function runWatch(dirs: string[], opts: WatchCliOptions): Promise<void> {
         process.exitCode = EXIT_CODES[f.category as keyof typeof EXIT_CODES] ?? EXIT_CODES.internal;
       }
     } else {
-      // Runs until a signal stops it.
-      await new Promise<void>((res) => {
-        const wait = setInterval(() => {
-          if (stopping) {
-            clearInterval(wait);
-            void stopping.then(() => res());
-          }
-        }, 100);
-      });
+      await stopped; // runs until a signal stops it (no timer: an idle watcher costs no CPU)
     }
   } finally {
     await stop('closing');
