@@ -12,6 +12,8 @@ export type EngineEvent =
       phase: SyncPhase;
       /** The object being transferred, when the progress is about one. */
       key?: string;
+      /** That object's own progress, in source bytes (an archive's is estimated from the bytes sent). */
+      object?: { key: string; bytesDone: number; bytesTotal: number };
       bytesDone: number;
       bytesTotal: number;
       /** Moving-average speed in bytes per second, when known. */

@@ -92,6 +92,14 @@ describe('createArchive refuses a sweep that changes under it', () => {
     h = start(src, stale);
     h.stream.resume();
     await expectConflict(h, 'a/x.csv');
+
+    // Not hashed yet (sha256 ''): size and mtime are still checked.
+    const unhashed = files.map((f) => ({ ...f, sha256: '' }));
+    await writeFile(path.join(src, 'a', 'x.csv'), 'ONE\r\n');
+    await utimes(path.join(src, 'a', 'x.csv'), 1, 1);
+    h = start(src, unhashed);
+    h.stream.resume();
+    await expectConflict(h, 'a/x.csv');
   });
 
   it('is a plain PassThrough, and an abort destroys it cleanly mid-stream', async () => {

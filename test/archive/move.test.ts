@@ -74,4 +74,41 @@ describe('moveIntoPlace', () => {
     expect(await listFiles(target)).toEqual(['passive/registry/experiments.csv', 'passive/runs']);
     expect(await listFiles(staging)).toEqual(Object.keys(FILES).sort());
   });
+
+  it('merges into folders the target already has, leaving its other files alone', async () => {
+    const staging = await tempDir('stage5');
+    const target = await tempDir('target5');
+    const files = {
+      ...FILES,
+      'passive/runs/grid_0123456789ab/events.jsonl': '{}\n',
+      'active/runs/grid_ba9876543210/run.html': '<html>a</html>',
+    };
+    await writeSweep(staging, files);
+    // The target has passive/ and passive/runs/ (with a run of its own), not active/ nor the run.
+    await writeSweep(target, { 'passive/runs/grid_ffffffffffff/run.html': 'theirs', 'notes.txt': 'mine' });
+    await moveIntoPlace(staging, target, Object.keys(files), { overwrite: false });
+    expect(await listFiles(target)).toEqual(
+      [...Object.keys(files), 'passive/runs/grid_ffffffffffff/run.html', 'notes.txt'].sort(),
+    );
+    for (const [rel, body] of Object.entries(files))
+      expect(await readFile(path.join(target, rel), 'utf8')).toBe(body);
+    expect(await readFile(path.join(target, 'notes.txt'), 'utf8')).toBe('mine');
+    expect(await listFiles(staging)).toEqual([]);
+  });
+
+  it('undoes whole-folder moves too when a later step fails', async () => {
+    const staging = await tempDir('stage6');
+    const target = await tempDir('target6');
+    const files = { ...FILES, 'active/runs/grid_ba9876543210/run.html': '<html>a</html>' };
+    await writeSweep(staging, files);
+    await writeSweep(target, { 'passive/registry/experiments.csv': 'old' });
+    await writeFile(path.join(target, 'passive/runs'), 'a file where a folder should be');
+    const before = await listAll(target);
+    await expect(moveIntoPlace(staging, target, Object.keys(files), { overwrite: true })).rejects.toThrow(
+      /Could not move/,
+    );
+    expect(await listAll(target)).toEqual(before);
+    expect(await readFile(path.join(target, 'passive/registry/experiments.csv'), 'utf8')).toBe('old');
+    expect(await listFiles(staging)).toEqual(Object.keys(files).sort());
+  });
 });

@@ -37,7 +37,11 @@ describe('createArchive + extractArchive', () => {
     const src = await tempDir('src');
     const files = await writeSweep(src, sweepFiles());
     const { bytes, result } = await archiveBytes(src, files);
-    expect(result).toEqual({ size: bytes.length, sha256: sha256(bytes) });
+    expect(result).toEqual({
+      size: bytes.length,
+      sha256: sha256(bytes),
+      fileSha256: new Map(files.map((f) => [f.path, f.sha256])),
+    });
 
     const dest = await tempDir('dest');
     const out = await extractArchive(fromBuffer(bytes), dest, files);
@@ -48,6 +52,21 @@ describe('createArchive + extractArchive', () => {
       expect(sha256(await readFile(restored))).toBe(f.sha256);
       expect((await stat(restored)).mtimeMs).toBeCloseTo(f.mtimeMs, 0);
     }
+  });
+
+  it('hashes files whose sha256 is not known yet while archiving them, with the same bytes', async () => {
+    const src = await tempDir('unhashed');
+    const files = await writeSweep(src, {
+      ...sweepFiles(),
+      'passive/runs/big/run.html': Buffer.alloc(3 << 20, 'ab'), // streamed, not read whole
+    });
+    const known = await archiveBytes(src, files);
+    const unknown = await archiveBytes(
+      src,
+      files.map((f) => ({ ...f, sha256: '' })),
+    );
+    expect(unknown.bytes.equals(known.bytes)).toBe(true);
+    expect(unknown.result.fileSha256).toEqual(new Map(files.map((f) => [f.path, f.sha256])));
   });
 
   it('is deterministic: same files, same mtimes, same bytes, whatever the input order', async () => {

@@ -1,7 +1,9 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { manifestKey } from '../../src/core/engine/keys.js';
+import { readManifest } from '../../src/core/engine/manifestIO.js';
 import { restoreSweep } from '../../src/core/restore/Restorer.js';
 import { verifyRemote } from '../../src/core/restore/verifyRemote.js';
 import type { SweepType } from '../../src/core/types.js';
@@ -58,6 +60,40 @@ describe('sync → delete → download on the embedded default', () => {
     expect(new Set(keys).size).toBe(keys.length);
     expect(keys).toContain(`${sweep.name}/manifest.json`);
     expect(keys).toContain(`${sweep.name}/passive.tar.gz`);
+  });
+
+  it('hashes each archived file once, and still finds an unchanged sweep without the journal cache', async () => {
+    const sweep = await generateSweep({ root: join(work, 'once'), name: 'once', type: 'balanced', pairs: 3 });
+    const first = await app.engine.syncSweep(sweep.dir, { full: true });
+    expect(first.result).toBe('synced');
+    // Every file's sha256 (hashed by the archive writer for archived files) is in the manifest...
+    const before = await hashTree(sweep.dir);
+    const manifest = (await readManifest(app.store, manifestKey(sweep.name)))!;
+    expect(new Map(manifest.files.map((f) => [f.path, f.sha256]))).toEqual(before);
+    // ...and in the journal's cache.
+    const cache = app.journal.getFileCache(sweep.dir);
+    expect(new Map([...cache].map(([p, c]) => [p, c.sha256]))).toEqual(before);
+
+    // Cold cache: size + mtime as in the last manifest → unchanged.
+    app.journal.replaceFileCache(sweep.dir, []);
+    expect((await app.engine.syncSweep(sweep.dir, { full: true })).result).toBe('noop');
+    // Cold cache, a file touched but the same bytes: hashed up front, still unchanged.
+    const html = sweep.files.find((f) => f.startsWith('passive/') && f.endsWith('run.html'))!;
+    await utimes(join(sweep.dir, html), new Date(), new Date(Date.now() + 5000));
+    app.journal.replaceFileCache(sweep.dir, []);
+    expect((await app.engine.syncSweep(sweep.dir, { full: true })).result).toBe('noop');
+    // Changed bytes: a new revision with the new hash, and the other archive reused.
+    await appendFile(join(sweep.dir, html), '<!-- more -->');
+    const changed = await app.engine.syncSweep(sweep.dir, { full: true });
+    expect(changed.result).toBe('synced');
+    expect(changed.revision).toBe(2);
+    expect(changed.objects.find((o) => o.key.endsWith('/active.tar.gz'))?.action).toBe('reuse');
+    expect(changed.objects.find((o) => o.key.endsWith('/passive.tar.gz'))?.action).toBe('upload');
+    const after = await hashTree(sweep.dir);
+    const m2 = (await readManifest(app.store, manifestKey(sweep.name)))!;
+    expect(new Map(m2.files.map((f) => [f.path, f.sha256]))).toEqual(after);
+    expect((await app.engine.syncSweep(sweep.dir, { full: true })).result).toBe('noop');
+    expect((await verifyRemote(app.store, sweep.name, { deep: true })).problems).toEqual([]);
   });
 
   it('a resumed sweep whose comparison.csv shrank: warned, earlier revision still downloadable', async () => {

@@ -87,7 +87,9 @@ export async function startTestS3(options: StartTestS3Options = {}): Promise<Tes
     directory,
     configureBuckets: [{ name: bucket }],
   });
-  if (options.abortMultipart !== false) server.middleware.splice(1, 0, abortMultipartMiddleware(directory));
+  if (options.abortMultipart !== false) {
+    server.middleware.splice(1, 0, abortMultipartMiddleware(directory), listMultipartMiddleware(directory));
+  }
   const address = await server.run();
   return {
     kind: 's3rver',
@@ -129,6 +131,31 @@ function abortMultipartMiddleware(directory: string) {
     await rm(uploadDir, { recursive: true, force: true });
     ctx.status = 204;
     ctx.body = null;
+  };
+}
+
+/**
+ * GET /bucket?uploads&prefix=… → ListMultipartUploads from s3rver's parts directory (one page; s3rver
+ * itself answers 405 there), so the store's clean-up of uploads a killed sync left open runs here as it
+ * does on R2, B2, S3 and MinIO. Tests only.
+ */
+function listMultipartMiddleware(directory: string) {
+  const xml = (v: string) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return async (ctx: KoaContext, next: () => Promise<void>) => {
+    if (ctx.method !== 'GET' || ctx.query.uploads === undefined) return next();
+    const bucket = ctx.path.split('/')[1] ?? '';
+    const prefix = typeof ctx.query.prefix === 'string' ? ctx.query.prefix : '';
+    const root = path.join(directory, bucket, UPLOADS_DIR);
+    const uploads: string[] = [];
+    for (const id of await readdir(root).catch(() => [] as string[])) {
+      const key = await readFile(path.join(root, id, 'key'), 'utf8').catch(() => null);
+      if (key?.startsWith(prefix)) {
+        uploads.push(`<Upload><Key>${xml(key)}</Key><UploadId>${xml(id)}</UploadId></Upload>`);
+      }
+    }
+    ctx.status = 200;
+    ctx.type = 'application/xml';
+    ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n<ListMultipartUploadsResult><Bucket>${xml(bucket)}</Bucket><Prefix>${xml(prefix)}</Prefix><IsTruncated>false</IsTruncated>${uploads.join('')}</ListMultipartUploadsResult>`;
   };
 }
 

@@ -40,6 +40,33 @@ describe('buildFileManifest', () => {
     expect(files.find((f) => f.path.endsWith('run.html') && f.size === big.length)?.sha256).toBe(sha(big));
   });
 
+  it('takes hashes from alsoKnown when the cache has none, and leaves deferred files unhashed', async () => {
+    const dir = await tmp();
+    await writeTree(dir, { 'a.txt': 'aaaa', 'b/c.txt': 'cccc', 'b/d.txt': 'dddd' });
+    const plain = await buildFileManifest(dir);
+    const at = (p: string) => plain.find((f) => f.path === p)!;
+    const cache: HashCache = new Map([['a.txt', { ...at('a.txt'), sha256: 'from-cache' }]]);
+    const alsoKnown: HashCache = new Map([
+      ['a.txt', { ...at('a.txt'), sha256: 'from-remote' }],
+      ['b/c.txt', { ...at('b/c.txt'), sha256: 'from-remote' }],
+      ['b/d.txt', { ...at('b/d.txt'), mtimeMs: at('b/d.txt').mtimeMs + 1, sha256: 'stale' }],
+    ]);
+    let listed: string[] = [];
+    const files = await buildFileManifest(dir, {
+      cache,
+      alsoKnown,
+      deferHash: (l) => {
+        listed = l.map((f) => `${f.path}:${f.sha256}`);
+        return new Set(['b/d.txt']);
+      },
+    });
+    expect(listed).toEqual(['a.txt:from-cache', 'b/c.txt:from-remote', 'b/d.txt:']);
+    expect(files.map((f) => f.sha256)).toEqual(['from-cache', 'from-remote', '']);
+    expect(files[2]).toMatchObject({ path: 'b/d.txt', size: 4, mtimeMs: at('b/d.txt').mtimeMs });
+    expect(cache.has('b/d.txt')).toBe(false); // only what was hashed goes into the cache
+    expect(alsoKnown.get('b/c.txt')?.sha256).toBe('from-remote');
+  });
+
   it('reuses cached hashes when size and mtime match, rehashes when either changed', async () => {
     const dir = await tmp();
     await writeTree(dir, { 'a.txt': 'aaaa', 'b/c.txt': 'cccc', 'b/d.txt': 'dddd' });

@@ -123,6 +123,10 @@ export class SwitchableStore implements ObjectStore {
     this.check();
     return this.inner.delete(key);
   }
+  async abortIncompleteUploads(prefix: string): Promise<number> {
+    this.check();
+    return this.inner.abortIncompleteUploads(prefix);
+  }
   async close(): Promise<void> {}
 }
 

@@ -1,10 +1,16 @@
 /**
  * Last step of a restore: move verified files from the staging folder into the user's folder.
- * Every target is checked before anything moves, and a failure part-way moves the files back
+ * Every target is checked before anything moves, and a failure part-way moves everything back
  * (and puts back anything it replaced), so the target never holds a half restore.
- * Staging should sit on the target's file system; across devices we fall back to copy + unlink.
+ *
+ * The staging folder holds exactly the restored files (it is ours and freshly made), so a folder
+ * of the restored tree that does not exist in the target yet moves in with one rename, whole; only
+ * where the target already has that folder do we go down a level, and only files that meet an
+ * existing file are moved one by one. Restoring into an empty folder is a handful of renames.
+ * Staging should sit on the target's file system; across devices we fall back to per-file
+ * copy + unlink.
  */
-import { copyFile, lstat, mkdir, rename, rm, rmdir, utimes } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, rename, rm, rmdir, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { SyncError } from '../errors.js';
 import { memberPathProblem, resolveInside } from './memberPath.js';
@@ -15,6 +21,23 @@ export interface MoveOptions {
 
 /** Where replaced targets wait inside staging until the whole move has succeeded. */
 const REPLACED_DIR = '.bilancio-replaced';
+/** Existence checks and per-file moves in flight at once (each is a threadpool round trip). */
+const PARALLEL = 16;
+
+/** A folder (children) or a file (no children) of the restored tree, by sweep-relative path. */
+interface Node {
+  rel: string;
+  children?: Map<string, Node>;
+}
+
+/** What the target holds at a node's path. */
+type Found = 'none' | 'dir' | 'other';
+
+/** One step of the move: a whole subtree (or single file) renamed in, or a file replacing one. */
+interface Step {
+  node: Node;
+  replace: boolean;
+}
 
 export async function moveIntoPlace(
   stagingDir: string,
@@ -26,10 +49,7 @@ export async function moveIntoPlace(
     const problem = memberPathProblem(rel);
     if (problem) throw new SyncError('internal', `Cannot restore ${JSON.stringify(rel)}: it ${problem}`);
   }
-  const existing: string[] = [];
-  for (const rel of relPaths) {
-    if (await exists(resolveInside(targetDir, rel))) existing.push(rel);
-  }
+  const { steps, existing } = await plan(targetDir, relPaths);
   if (existing.length && !options.overwrite) {
     const more = existing.length > 1 ? ` (and ${existing.length - 1} more)` : '';
     throw new SyncError(
@@ -39,32 +59,57 @@ export async function moveIntoPlace(
     );
   }
 
-  const moved: string[] = [];
+  const moved: string[] = []; // subtrees or files now in the target, by rel
   const replaced: string[] = [];
   const createdDirs: string[] = [];
-  try {
-    for (const rel of relPaths) {
-      const to = resolveInside(targetDir, rel);
-      const first = await mkdir(path.dirname(to), { recursive: true });
-      if (first)
-        for (let d = path.dirname(to); d.length >= first.length; d = path.dirname(d)) createdDirs.push(d);
-      if (options.overwrite && (await exists(to))) {
-        await move(to, resolveInside(path.join(stagingDir, REPLACED_DIR), rel));
-        replaced.push(rel);
-      }
-      await move(resolveInside(stagingDir, rel), to);
-      moved.push(rel);
+  const recordDirs = (first: string | undefined, last: string): void => {
+    if (first) for (let d = last; d.length >= first.length; d = path.dirname(d)) createdDirs.push(d);
+  };
+  const replacedRoot = path.join(stagingDir, REPLACED_DIR);
+
+  /** Renames a subtree in; across devices, recreates its folders and moves file by file. */
+  const moveIn = async (node: Node): Promise<void> => {
+    const from = resolveInside(stagingDir, node.rel);
+    const to = resolveInside(targetDir, node.rel);
+    try {
+      await rename(from, to);
+      moved.push(node.rel);
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
     }
+    if (!node.children) {
+      await crossDeviceMove(from, to);
+      moved.push(node.rel);
+      return;
+    }
+    recordDirs(await mkdir(to, { recursive: true }), to);
+    for (const child of node.children.values()) await moveIn(child);
+  };
+
+  const doStep = async (step: Step): Promise<void> => {
+    if (step.replace) {
+      const to = resolveInside(targetDir, step.node.rel);
+      const aside = resolveInside(replacedRoot, step.node.rel);
+      await mkdir(path.dirname(aside), { recursive: true });
+      await moveFile(to, aside);
+      replaced.push(step.node.rel);
+    }
+    await moveIn(step.node);
+  };
+
+  try {
+    recordDirs(await mkdir(targetDir, { recursive: true }), path.resolve(targetDir));
+    await pool(steps, PARALLEL, doStep);
   } catch (e) {
-    // Undo in reverse: restored files back to staging, replaced originals back into place.
+    // Undo: restored files and folders back to staging, replaced originals back into place.
     for (const rel of moved.reverse()) {
-      await move(resolveInside(targetDir, rel), resolveInside(stagingDir, rel)).catch(() => {});
+      await rename(resolveInside(targetDir, rel), resolveInside(stagingDir, rel)).catch(() =>
+        moveFile(resolveInside(targetDir, rel), resolveInside(stagingDir, rel)).catch(() => {}),
+      );
     }
     for (const rel of replaced) {
-      await move(
-        resolveInside(path.join(stagingDir, REPLACED_DIR), rel),
-        resolveInside(targetDir, rel),
-      ).catch(() => {});
+      await moveFile(resolveInside(replacedRoot, rel), resolveInside(targetDir, rel)).catch(() => {});
     }
     for (const d of [...new Set(createdDirs)].sort((a, b) => b.length - a.length))
       await rmdir(d).catch(() => {});
@@ -79,29 +124,118 @@ export async function moveIntoPlace(
           },
         );
   }
-  if (replaced.length) await rm(path.join(stagingDir, REPLACED_DIR), { recursive: true, force: true });
+  if (replaced.length) await rm(replacedRoot, { recursive: true, force: true });
 }
 
-async function exists(p: string): Promise<boolean> {
+/**
+ * The sweep-relative paths among `relPaths` that already exist in `targetDir` (anything at that
+ * path, a dangling link included), in `relPaths` order. Folders the target lacks are not looked into.
+ */
+export async function existingPaths(targetDir: string, relPaths: string[]): Promise<string[]> {
+  return (await plan(targetDir, relPaths)).existing;
+}
+
+/**
+ * Walks the restored tree against the target: a node the target lacks becomes one rename; a
+ * folder the target has is looked into; a file the target has is a conflict (replaced with
+ * overwrite). A folder whose path holds a file in the target is left to fail at the rename.
+ */
+async function plan(targetDir: string, relPaths: string[]): Promise<{ steps: Step[]; existing: string[] }> {
+  const root: Node = { rel: '', children: new Map() };
+  const order = new Map<string, number>();
+  relPaths.forEach((rel, i) => {
+    order.set(rel, i);
+    let node = root;
+    const segs = rel.split('/');
+    segs.forEach((seg, j) => {
+      node.children ??= new Map();
+      let next = node.children.get(seg);
+      if (!next) {
+        next = { rel: segs.slice(0, j + 1).join('/') };
+        if (j < segs.length - 1) next.children = new Map();
+        node.children.set(seg, next);
+      }
+      node = next;
+    });
+  });
+
+  const steps: Step[] = [];
+  const existing: string[] = [];
+  let level = [...root.children!.values()];
+  while (level.length) {
+    const found = new Array<Found>(level.length);
+    await pool(
+      level.map((n, i) => [n, i] as const),
+      PARALLEL,
+      async ([n, i]) => {
+        found[i] = await whatIsAt(resolveInside(targetDir, n.rel), n.children !== undefined);
+      },
+    );
+    const next: Node[] = [];
+    level.forEach((n, i) => {
+      const f = found[i]!;
+      if (f === 'none') steps.push({ node: n, replace: false });
+      else if (n.children && f === 'dir') next.push(...n.children.values());
+      else if (n.children)
+        steps.push({ node: n, replace: false }); // a file in the way: fails, undone
+      else {
+        existing.push(n.rel);
+        steps.push({ node: n, replace: true });
+      }
+    });
+    level = next;
+  }
+  existing.sort((a, b) => order.get(a)! - order.get(b)!);
+  return { steps, existing };
+}
+
+async function whatIsAt(p: string, wantDir: boolean): Promise<Found> {
   try {
-    await lstat(p);
-    return true;
+    const st = await lstat(p);
+    if (st.isDirectory()) return 'dir';
+    // A link to a folder where the sweep has a folder: the files go through it, as before.
+    if (wantDir && st.isSymbolicLink())
+      return (await stat(p).catch(() => null))?.isDirectory() ? 'dir' : 'other';
+    return 'other';
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return 'none';
     throw e;
   }
 }
 
-async function move(from: string, to: string): Promise<void> {
-  await mkdir(path.dirname(to), { recursive: true });
+async function moveFile(from: string, to: string): Promise<void> {
   try {
     await rename(from, to);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
-    await copyFile(from, to); // copyFile keeps bytes but not times: the restored mtime matters
-    const { mtime, atime } = await lstat(from);
-    await utimes(to, atime, mtime);
-    await rm(from);
+    await crossDeviceMove(from, to);
   }
+}
+
+async function crossDeviceMove(from: string, to: string): Promise<void> {
+  await copyFile(from, to); // copyFile keeps bytes but not times: the restored mtime matters
+  const { mtime, atime } = await lstat(from);
+  await utimes(to, atime, mtime);
+  await rm(from);
+}
+
+/** Runs `work` over `items`, `limit` at a time; on a failure starts nothing new, lets the rest settle. */
+async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const worker = async (): Promise<void> => {
+    while (!failed && next < items.length) {
+      const item = items[next++]!;
+      try {
+        await work(item);
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
+    }
+  };
+  const results = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failure) throw failure.reason;
 }

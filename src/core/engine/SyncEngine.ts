@@ -20,7 +20,7 @@ import { buildCatalogWrite } from './catalogWrite.js';
 import { manifestKey, validateSweepName } from './keys.js';
 import { MANIFEST_FORMAT, writeManifest } from './manifestIO.js';
 import { ProgressMeter } from './ProgressMeter.js';
-import { type PlannedObject, planSync, type SyncPlan } from './planSync.js';
+import { hashesToDefer, type PlannedObject, planSync, type SyncPlan } from './planSync.js';
 import type { ManifestObject, RemoteManifest } from './RemoteManifest.js';
 import { RevisionKeeper } from './RevisionKeeper.js';
 import { TOOL_VERSION } from './version.js';
@@ -110,12 +110,30 @@ export class SyncEngine {
     const attempt = options.dryRun ? null : journal.startAttempt(sweepRow.id);
     try {
       await this.ensureFinished(path, name, layout, options);
+      const keeper = new RevisionKeeper(this.deps.store, name);
+      // Fetched while the aggregates are parsed (a round trip to the store).
+      const remoteRead = keeper.current();
+      remoteRead.catch(() => {}); // awaited below; not an unhandled rejection if readAggregates throws
       const aggregates = await readAggregates(path, layout);
       const cache = journal.getFileCache(path);
-      const files = await buildFileManifest(path, { cache });
-      journal.replaceFileCache(path, files);
-      const keeper = new RevisionKeeper(this.deps.store, name);
-      const remote = await keeper.current();
+      const remote = await remoteRead;
+      // Hash each file at most once: files of an archive that must be written anyway are hashed by the
+      // archive writer as it reads them (see hashesToDefer); `writeObjects` fills their sha256 in.
+      // Besides the journal's cache, a file whose path, size and mtimeMs equal those recorded in the
+      // last revision's manifest is taken to hold the content recorded there (the "quick check" of rsync
+      // and restic; the journal cache relies on the same rule) — but only for a manifest this host wrote
+      // from this very folder, so that a copied or moved folder is hashed afresh.
+      const fromRemote =
+        remote && remote.sourcePath === path && remote.sourceHost === this.deps.sourceHost
+          ? new Map(remote.files.map((f) => [f.path, f]))
+          : undefined;
+      const files = await buildFileManifest(path, {
+        cache,
+        alsoKnown: fromRemote,
+        deferHash: (listed) =>
+          hashesToDefer(name, listed, layout.archiveUnits, remote, options.full ?? false),
+      });
+      journal.replaceFileCache(path, hashed(files));
       const plan = planSync(name, files, layout.archiveUnits, remote, options.full ?? false);
       const context = {
         path,
@@ -235,6 +253,17 @@ export class SyncEngine {
 
     const bytesTotal = plan.objects.filter((o) => !o.reuse).reduce((n, o) => n + sourceBytes(o), 0);
     emit({ type: 'sync-started', sweep: name, path, revision: plan.revision, bytesTotal, full: plan.full });
+    // An earlier attempt killed mid-upload (SIGKILL, power cut) left its multipart uploads open: cancel
+    // them, or their parts cost storage forever. Safe: one sync of a sweep runs at a time.
+    const abandoned = await this.deps.store.abortIncompleteUploads(`${name}/`);
+    if (abandoned > 0) {
+      journal.addEvent({
+        level: 'info',
+        kind: 'uploads-cleaned',
+        sweepId: c.sweepId,
+        message: `${name}: cancelled ${abandoned} unfinished upload(s) left by an interrupted sync`,
+      });
+    }
     if (remote) {
       const replaced = new Map(
         plan.objects.filter((o) => !o.reuse).map((o) => [o.key, o.kind === 'aggregate' ? o.file.sha256 : '']),
@@ -243,18 +272,25 @@ export class SyncEngine {
     }
 
     const meter = new ProgressMeter(bytesTotal);
-    const report = (key: string) =>
+    const report = (key: string, objectDone: number, objectTotal: number) =>
       emit({
         type: 'progress',
         sweep: name,
         phase: 'uploading',
         key,
+        object: { key, bytesDone: objectDone, bytesTotal: objectTotal },
         bytesDone: meter.bytesDone,
         bytesTotal,
         bytesPerSecond: meter.bytesPerSecond,
         etaSeconds: meter.etaSeconds,
       });
     const written = await this.writeObjects(plan.objects, path, name, meter, report, options.signal, emit);
+    if (plan.files.some((f) => f.sha256 === '')) {
+      throw new SyncError('internal', `${name}: some files were neither hashed nor archived`);
+    }
+    if (written.hashedWhileArchiving) {
+      journal.replaceFileCache(path, hashed(files));
+    }
 
     const manifest: RemoteManifest = {
       format: MANIFEST_FORMAT,
@@ -383,11 +419,17 @@ export class SyncEngine {
     root: string,
     sweep: string,
     meter: ProgressMeter,
-    report: (key: string) => void,
+    report: (key: string, objectDone: number, objectTotal: number) => void,
     signal: AbortSignal | undefined,
     emit: EngineEventListener,
-  ): Promise<{ objects: ManifestObject[]; bytesUploaded: number; uploaded: number }> {
+  ): Promise<{
+    objects: ManifestObject[];
+    bytesUploaded: number;
+    uploaded: number;
+    hashedWhileArchiving: boolean;
+  }> {
     const out: ManifestObject[] = new Array(objects.length);
+    let hashedWhileArchiving = false;
     let bytesUploaded = 0;
     let uploaded = 0;
     // Observed compression ratio (source / gzip bytes), to turn archive bytes sent into source progress.
@@ -411,7 +453,7 @@ export class SyncEngine {
           onProgress: (n) => {
             meter.advance(n - sent);
             sent = n;
-            report(o.key);
+            report(o.key, n, o.file.size);
           },
         });
         meter.advance(o.file.size - sent);
@@ -434,7 +476,7 @@ export class SyncEngine {
             const estimate = Math.min(unitBytes, Math.round(n * ratio));
             meter.advance(estimate - credited);
             credited = estimate;
-            report(o.key);
+            report(o.key, estimate, unitBytes);
           },
         });
         // Both must settle: a failed archive fails the upload, a failed upload must stop the archive.
@@ -449,6 +491,13 @@ export class SyncEngine {
             `${o.key}: the store holds other bytes than the archive written (sha256 differs).`,
             'Sync again; if it repeats, run `bilancio-sync doctor`.',
           );
+        }
+        // Files left unhashed by buildFileManifest get the hash of the bytes archived. The entries are
+        // shared with the plan's file list (and the manifest written from it), so this fills them there.
+        for (const f of o.files) {
+          if (f.sha256 !== '') continue;
+          f.sha256 = made.fileSha256.get(f.path) ?? '';
+          hashedWhileArchiving = true;
         }
         ratio = made.size > 0 ? unitBytes / made.size : ratio;
         meter.advance(unitBytes - credited);
@@ -471,8 +520,13 @@ export class SyncEngine {
     const archives = objects.flatMap((o, i) => (o.kind === 'archive' ? [i] : []));
     await runPool(loose, 4, writeOne);
     await runPool(archives, this.deps.archiveConcurrency, writeOne);
-    return { objects: out, bytesUploaded, uploaded };
+    return { objects: out, bytesUploaded, uploaded, hashedWhileArchiving };
   }
+}
+
+/** The entries whose sha256 is known (not left for the archive writer). */
+function hashed(files: FileEntry[]): FileEntry[] {
+  return files.every((f) => f.sha256 !== '') ? files : files.filter((f) => f.sha256 !== '');
 }
 
 function sourceBytes(o: PlannedObject): number {

@@ -84,6 +84,53 @@ export function planSync(
   };
 }
 
+/**
+ * Which files `buildFileManifest` may leave unhashed (sha256 '') because the archive writer will hash
+ * them anyway: files of an archive unit whose archive this sync must write whatever their content is.
+ * `listed` has sha256 '' for every file whose hash is not known. In a full sync, a unit's unknown files
+ * are deferred when the remote has no archive of that unit, or when something already known differs
+ * from it (another file set, a size, a known hash); otherwise they are hashed up front, because the
+ * archive might be reusable (a file touched, same content) and only their hashes can tell. A sync that
+ * is not full defers nothing: it keeps hashing run data up front so that the journal's cache covers the
+ * whole sweep, which watch mode's unchanged check relies on (Reconciler). Loose files are never
+ * deferred: they are small, and their hash goes into the object's metadata before the upload.
+ */
+export function hashesToDefer(
+  sweep: string,
+  listed: readonly FileEntry[],
+  units: UnitSpec[],
+  remote: RemoteManifest | null,
+  wantFull: boolean,
+): Set<string> {
+  const full = wantFull || Boolean(remote?.full);
+  const out = new Set<string>();
+  const remoteByPath = new Map(remote?.files.map((f) => [f.path, f]));
+  for (const unit of units) {
+    const unitFiles = listed.filter((f) => inUnit(f.path, unit));
+    const unknown = unitFiles.filter((f) => f.sha256 === '');
+    if (unknown.length === 0) continue;
+    let defer = false;
+    if (full) {
+      const prior = remote?.objects.find((o) => o.key === archiveKey(sweep, unit.name));
+      const priorFiles = new Set(prior?.files);
+      defer =
+        prior === undefined ||
+        priorFiles.size !== unitFiles.length ||
+        !unitFiles.every((f) => {
+          const r = remoteByPath.get(f.path);
+          return (
+            r !== undefined &&
+            r.size === f.size &&
+            (f.sha256 === '' || r.sha256 === f.sha256) &&
+            priorFiles.has(f.path)
+          );
+        });
+    }
+    if (defer) for (const f of unknown) out.add(f.path);
+  }
+  return out;
+}
+
 /** True when `paths` (with their entries in `remoteFiles`) hold exactly the content of `current`. */
 function sameFileSet(paths: string[], current: FileEntry[], remoteFiles: FileEntry[]): boolean {
   if (paths.length !== current.length) return false;

@@ -1,12 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rm, stat, utimes } from 'node:fs/promises';
+import { mkdir, rm, utimes } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { EngineEventListener } from '../../shared/events.js';
 import { extractArchive } from '../archive/ArchiveExtractor.js';
-import { moveIntoPlace } from '../archive/moveIntoPlace.js';
+import { existingPaths, moveIntoPlace } from '../archive/moveIntoPlace.js';
 import { ProgressMeter } from '../engine/ProgressMeter.js';
 import type { ManifestObject, RemoteManifest } from '../engine/RemoteManifest.js';
 import { RevisionKeeper } from '../engine/RevisionKeeper.js';
@@ -58,7 +58,10 @@ export async function restoreSweep(
   const bytesTotal = manifest.files.reduce((n, f) => n + f.size, 0);
   const meter = new ProgressMeter(bytesTotal);
   try {
-    await runPool(manifest.objects, options.concurrency ?? 2, async (o) => {
+    // Objects are independent: a few at once keeps the threadpool busy while one waits on the network.
+    // Largest first, so the archives don't queue behind small loose files.
+    const objects = [...manifest.objects].sort((a, b) => b.size - a.size);
+    await runPool(objects, options.concurrency ?? 4, async (o) => {
       const expected = o.files.map((p) => byPath.get(p)).filter((f): f is FileEntry => f !== undefined);
       if (expected.length !== o.files.length) {
         throw new SyncError(
@@ -137,16 +140,11 @@ export async function findRevision(
 }
 
 async function refuseExisting(target: string, files: FileEntry[]): Promise<void> {
-  const existing: string[] = [];
-  await runPool(files, 32, async (f) => {
-    if (
-      await stat(join(target, f.path)).then(
-        () => true,
-        () => false,
-      )
-    )
-      existing.push(f.path);
-  });
+  // Walks the tree, not every file: a folder the target lacks holds none of them (one lstat).
+  const existing = await existingPaths(
+    target,
+    files.map((f) => f.path),
+  );
   if (existing.length > 0) {
     throw new SyncError(
       'conflict',

@@ -171,6 +171,14 @@ export class LocalFolderObjectStore implements ObjectStore {
     }
   }
 
+  /**
+   * Nothing to do per prefix: an unfinished put is a temp file in `.tmp/`, never under a key, and temp
+   * files a killed process left are removed by the first put after a day.
+   */
+  async abortIncompleteUploads(_prefix: string): Promise<number> {
+    return 0;
+  }
+
   async delete(key: string): Promise<void> {
     checkLocalKey(key);
     const path = localObjectPath(this.root, key);

@@ -48,5 +48,11 @@ export interface ObjectStore {
   copy(fromKey: string, toKey: string): Promise<ObjectInfo>;
   /** Deleting a missing object is not an error. */
   delete(key: string): Promise<void>;
+  /**
+   * Cancel writes under `prefix` that a killed process left unfinished (S3: open multipart uploads, whose
+   * parts would otherwise cost space forever). Returns how many were cancelled. Call it only when no other
+   * writer works under `prefix` (one sync of a sweep at a time).
+   */
+  abortIncompleteUploads(prefix: string): Promise<number>;
   close(): Promise<void>;
 }

@@ -17,6 +17,8 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  type ListMultipartUploadsCommandOutput,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -395,6 +397,39 @@ export class S3ObjectStore implements ObjectStore {
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
+  }
+
+  /**
+   * Abort the multipart uploads open under `prefix` (a SIGKILL mid-upload leaves them; R2, B2, S3 and
+   * MinIO all list them). A server that can't list or abort them is left as it is: 0.
+   */
+  async abortIncompleteUploads(prefix: string): Promise<number> {
+    let aborted = 0;
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    do {
+      let page: ListMultipartUploadsCommandOutput;
+      try {
+        page = await this.client.send(
+          new ListMultipartUploadsCommand({
+            Bucket: this.bucket,
+            Prefix: this.prefix + prefix,
+            ...(keyMarker ? { KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker } : {}),
+          }),
+        );
+      } catch (e) {
+        const status = s3HttpStatus(e);
+        if (status === 405 || status === 501 || s3ErrorCode(e) === 'NotImplemented') return aborted;
+        throw toS3SyncError(e, this.ctx('listing unfinished uploads', prefix));
+      }
+      for (const u of page.Uploads ?? []) {
+        if (!u.Key || !u.UploadId) continue;
+        if ((await this.abortMultipart(u.Key, u.UploadId)) === undefined) aborted++;
+      }
+      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+      uploadIdMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;
+    } while (keyMarker);
+    return aborted;
   }
 
   /** Server-side copy; MetadataDirective COPY keeps the sha256 and Content-Type. Limited to 5 GiB. */

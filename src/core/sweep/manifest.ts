@@ -31,6 +31,17 @@ export interface ManifestOptions {
    * no longer exist are left alone (the caller owns the map).
    */
   cache?: HashCache;
+  /**
+   * Hashes known from elsewhere (e.g. the last revision's manifest), looked up like `cache` (same size and
+   * mtimeMs) when `cache` has no matching entry. Never written to.
+   */
+  alsoKnown?: ReadonlyMap<string, HashCacheEntry>;
+  /**
+   * Called once with every file listed (sha256 '' where neither `cache` nor `alsoKnown` knows it); the
+   * paths it returns are not hashed here and keep sha256 '' (not written to `cache` either): the caller
+   * fills them in later, e.g. from the archive writer, which hashes the bytes it archives anyway.
+   */
+  deferHash?: (listed: readonly FileEntry[]) => ReadonlySet<string>;
   /** Files hashed at once (default 4). Hashing is CPU-bound; more rarely helps on 2 cores. */
   concurrency?: number;
   /** Called after the cached files are counted and after each file hashed. */
@@ -63,16 +74,34 @@ export async function buildFileManifest(sweepDir: string, opts: ManifestOptions 
     bytesHashed: 0,
   };
   const entries: FileEntry[] = new Array(found.length);
-  const toHash: number[] = [];
+  let toHash: number[] = [];
+  const fits = (c: HashCacheEntry | undefined, f: Found): c is HashCacheEntry =>
+    c !== undefined && c.size === f.size && c.mtimeMs === f.mtimeMs && c.sha256 !== '';
   for (let i = 0; i < found.length; i++) {
     const f = found[i]!;
-    const c = opts.cache?.get(f.path);
-    if (c && c.size === f.size && c.mtimeMs === f.mtimeMs) {
+    let c = opts.cache?.get(f.path);
+    if (!fits(c, f)) c = opts.alsoKnown?.get(f.path);
+    if (fits(c, f)) {
       entries[i] = { path: f.path, size: f.size, mtimeMs: f.mtimeMs, sha256: c.sha256 };
       progress.filesDone++;
       progress.bytesDone += f.size;
     } else {
+      entries[i] = { path: f.path, size: f.size, mtimeMs: f.mtimeMs, sha256: '' };
       toHash.push(i);
+    }
+  }
+  if (opts.deferHash && toHash.length > 0) {
+    const deferred = opts.deferHash(entries);
+    if (deferred.size > 0) {
+      const kept: number[] = [];
+      for (const i of toHash) {
+        if (!deferred.has(found[i]!.path)) kept.push(i);
+        else {
+          progress.filesDone++;
+          progress.bytesDone += found[i]!.size;
+        }
+      }
+      toHash = kept;
     }
   }
   opts.onProgress?.({ ...progress });
