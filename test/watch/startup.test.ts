@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runPool } from '../../src/core/engine/SyncEngine.js';
+import { runPool } from '../../src/core/runPool.js';
 import { generateSweep } from '../fixtures/generator.js';
 import { openLocalApp } from '../support/localApp.js';
 import { tempDir, watchService } from './helpers.js';

@@ -13,6 +13,7 @@
 import { copyFile, lstat, mkdir, rename, rm, rmdir, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { SyncError } from '../errors.js';
+import { runPool } from '../runPool.js';
 import { memberPathProblem, resolveInside } from './memberPath.js';
 
 export interface MoveOptions {
@@ -100,7 +101,7 @@ export async function moveIntoPlace(
 
   try {
     recordDirs(await mkdir(targetDir, { recursive: true }), path.resolve(targetDir));
-    await pool(steps, PARALLEL, doStep);
+    await runPool(steps, PARALLEL, doStep);
   } catch (e) {
     // Undo: restored files and folders back to staging, replaced originals back into place.
     for (const rel of moved.reverse()) {
@@ -164,7 +165,7 @@ async function plan(targetDir: string, relPaths: string[]): Promise<{ steps: Ste
   let level = [...root.children!.values()];
   while (level.length) {
     const found = new Array<Found>(level.length);
-    await pool(
+    await runPool(
       level.map((n, i) => [n, i] as const),
       PARALLEL,
       async ([n, i]) => {
@@ -218,24 +219,4 @@ async function crossDeviceMove(from: string, to: string): Promise<void> {
   const { mtime, atime } = await lstat(from);
   await utimes(to, atime, mtime);
   await rm(from);
-}
-
-/** Runs `work` over `items`, `limit` at a time; on a failure starts nothing new, lets the rest settle. */
-async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const worker = async (): Promise<void> => {
-    while (!failed && next < items.length) {
-      const item = items[next++]!;
-      try {
-        await work(item);
-      } catch (e) {
-        failed = true;
-        throw e;
-      }
-    }
-  };
-  const results = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
-  const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failure) throw failure.reason;
 }

@@ -4,6 +4,7 @@ import type { EngineEventListener } from '../../shared/events.js';
 import { createArchive } from '../archive/ArchiveWriter.js';
 import { SyncError, toSyncError } from '../errors.js';
 import type { Journal } from '../journal/Journal.js';
+import { runPool } from '../runPool.js';
 import type { Catalog } from '../stores/Catalog.js';
 import type { ObjectStore } from '../stores/ObjectStore.js';
 import {
@@ -540,24 +541,4 @@ function contentTypeOf(path: string): string {
   if (path.endsWith('.jsonl')) return 'application/x-ndjson';
   if (path.endsWith('.txt') || path.endsWith('.log')) return 'text/plain';
   return 'application/octet-stream';
-}
-
-/** Run `work` over `items` with at most `limit` at once; the first failure stops new work and is thrown. */
-export async function runPool<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const worker = async (): Promise<void> => {
-    while (!failed && next < items.length) {
-      const item = items[next++]!;
-      try {
-        await work(item);
-      } catch (e) {
-        failed = true;
-        throw e;
-      }
-    }
-  };
-  const results = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
-  const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failure) throw failure.reason;
 }

@@ -10,9 +10,9 @@ import { existingPaths, moveIntoPlace } from '../archive/moveIntoPlace.js';
 import { ProgressMeter } from '../engine/ProgressMeter.js';
 import type { ManifestObject, RemoteManifest } from '../engine/RemoteManifest.js';
 import { RevisionKeeper } from '../engine/RevisionKeeper.js';
-import { runPool } from '../engine/SyncEngine.js';
 import { SyncError, toSyncError } from '../errors.js';
 import { withRetry } from '../retry.js';
+import { runPool } from '../runPool.js';
 import type { ObjectStore } from '../stores/ObjectStore.js';
 import type { FileEntry } from '../types.js';
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { runPool } from '../engine/SyncEngine.js';
+import { runPool } from '../runPool.js';
 import type { ObjectStore } from '../stores/ObjectStore.js';
 import { findRevision } from './Restorer.js';
 
