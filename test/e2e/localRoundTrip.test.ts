@@ -188,6 +188,11 @@ describe('sync → delete → download on the embedded default', () => {
     await expect(restoreSweep(app.store, 'damaged', target)).rejects.toMatchObject({ category: 'integrity' });
     expect(await readdir(target)).toEqual(['notes.txt']);
 
+    // A folder the restore had to create is removed again: the file system is as it was.
+    const fresh = join(work, 'never-created', 'deeper');
+    await expect(restoreSweep(app.store, 'damaged', fresh)).rejects.toMatchObject({ category: 'integrity' });
+    await expect(readdir(join(work, 'never-created'))).rejects.toMatchObject({ code: 'ENOENT' });
+
     await writeFile(archive, original.subarray(0, original.length - 100));
     await expect(restoreSweep(app.store, 'damaged', target)).rejects.toMatchObject({ category: 'integrity' });
     expect(await readdir(target)).toEqual(['notes.txt']);

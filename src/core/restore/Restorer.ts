@@ -49,8 +49,16 @@ export async function restoreSweep(
   const emit = options.onEvent ?? (() => {});
   const manifest = await findRevision(store, sweep, options.revision);
   const target = resolve(outputPath);
-  await mkdir(target, { recursive: true });
-  if (!options.overwrite) await refuseExisting(target, manifest.files);
+  // mkdir returns the first folder it had to create: on failure that one goes again ("as it was").
+  const created = await mkdir(target, { recursive: true });
+  const undoCreate = async () => {
+    if (created) await rm(created, { recursive: true, force: true });
+  };
+  if (!options.overwrite)
+    await refuseExisting(target, manifest.files).catch(async (e) => {
+      await undoCreate();
+      throw e;
+    });
 
   const staging = join(target, `.bilancio-sync-restore-${randomBytes(6).toString('hex')}`);
   await mkdir(staging);
@@ -94,6 +102,8 @@ export async function restoreSweep(
       { overwrite: options.overwrite ?? false },
     );
   } catch (e) {
+    await rm(staging, { recursive: true, force: true });
+    await undoCreate();
     throw toSyncError(e);
   } finally {
     await rm(staging, { recursive: true, force: true });
