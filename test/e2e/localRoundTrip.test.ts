@@ -79,7 +79,8 @@ describe('sync → delete → download on the embedded default', () => {
     expect((await app.engine.syncSweep(sweep.dir, { full: true })).result).toBe('noop');
     // Cold cache, a file touched but the same bytes: hashed up front, still unchanged.
     const html = sweep.files.find((f) => f.startsWith('passive/') && f.endsWith('run.html'))!;
-    await utimes(join(sweep.dir, html), new Date(), new Date(Date.now() + 5000));
+    // (An mtime in the past: a future one would read as "written within the settle window".)
+    await utimes(join(sweep.dir, html), new Date(), new Date(Date.now() - 60_000));
     app.journal.replaceFileCache(sweep.dir, []);
     expect((await app.engine.syncSweep(sweep.dir, { full: true })).result).toBe('noop');
     // Changed bytes: a new revision with the new hash, and the other archive reused.

@@ -13,9 +13,10 @@ import {
   readAggregates,
   type SweepAggregates,
 } from '../sweep/aggregates.js';
-import { assessCompletion } from '../sweep/completion.js';
+import { assessCompletion, type SweepCompletion } from '../sweep/completion.js';
 import { detectLayout } from '../sweep/layout.js';
 import { buildFileManifest } from '../sweep/manifest.js';
+import { confirmStillQuiet } from '../sweep/readSweep.js';
 import type { FileEntry, SweepType } from '../types.js';
 import { buildCatalogWrite } from './catalogWrite.js';
 import { manifestKey, validateSweepName } from './keys.js';
@@ -110,7 +111,7 @@ export class SyncEngine {
     if (!options.dryRun) journal.setState(sweepRow.id, 'syncing', 'examining the sweep');
     const attempt = options.dryRun ? null : journal.startAttempt(sweepRow.id);
     try {
-      await this.ensureFinished(path, name, layout, options);
+      const finished = await this.ensureFinished(path, name, layout, options);
       const keeper = new RevisionKeeper(this.deps.store, name);
       // Fetched while the aggregates are parsed (a round trip to the store).
       const remoteRead = keeper.current();
@@ -135,6 +136,9 @@ export class SyncEngine {
           hashesToDefer(name, listed, layout.archiveUnits, remote, options.full ?? false),
       });
       journal.replaceFileCache(path, hashed(files));
+      if (finished.completion.state === 'complete') {
+        await confirmStillQuiet(path, layout, finished.completion, files, this.deps.settleMs, finished.at);
+      }
       const plan = planSync(name, files, layout.archiveUnits, remote, options.full ?? false);
       const context = {
         path,
@@ -364,10 +368,11 @@ export class SyncEngine {
     name: string,
     layout: Awaited<ReturnType<typeof detectLayout>>,
     options: SyncOptions,
-  ): Promise<void> {
+  ): Promise<{ completion: SweepCompletion; at: number }> {
     for (;;) {
-      const c = await assessCompletion(path, layout, { settleMs: this.deps.settleMs });
-      if (c.state === 'complete') return;
+      const at = Date.now();
+      const c = await assessCompletion(path, layout, { settleMs: this.deps.settleMs, now: at });
+      if (c.state === 'complete') return { completion: c, at };
       const settling = c.state === 'running' && c.terminalSignal !== null && c.runningRows === 0;
       if (settling && options.waitForSettle) {
         const waitMs = Math.max(200, c.lastModifiedMs + this.deps.settleMs - Date.now());
@@ -375,7 +380,8 @@ export class SyncEngine {
         options.signal?.throwIfAborted();
         continue;
       }
-      if ((c.state === 'incomplete' || c.state === 'failed') && options.allowIncomplete) return;
+      if ((c.state === 'incomplete' || c.state === 'failed') && options.allowIncomplete)
+        return { completion: c, at };
       const hint =
         c.state === 'running'
           ? 'Wait until bilancio has finished writing it (watch mode syncs it by itself once it is done).'

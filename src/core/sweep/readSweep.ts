@@ -54,19 +54,33 @@ export async function readSweep(sweepDir: string, opts: ReadSweepOptions = {}): 
           onSkip: opts.onSkip,
         });
   if (completion.state === 'complete') {
-    // The completion check looks at a few cheap places only; now that every file has been stat'ed,
-    // make sure no run file was written within the settle window, and nothing moved while we read.
-    const after = await lastModified(dir, layout);
-    const newest = files.reduce((m, f) => Math.max(m, f.mtimeMs), after);
-    if (after !== completion.lastModifiedMs || now - newest < (opts.settleMs ?? DEFAULT_SETTLE_MS)) {
-      throw new SyncError(
-        'conflict',
-        `${basename(dir)} changed while it was being read, although it looked finished`,
-        'Bilancio may have resumed this sweep; wait until it is quiet again.',
-      );
-    }
+    await confirmStillQuiet(dir, layout, completion, files, opts.settleMs ?? DEFAULT_SETTLE_MS, now);
   }
   return { dir, name: basename(dir), layout, completion, aggregates, files };
+}
+
+/**
+ * The completion check looks at a few cheap places only; once every file has been stat'ed, make sure no
+ * run file was written within the settle window and nothing moved while the sweep was read. Throws
+ * SyncError('conflict') otherwise: what was read describes no single, finished moment.
+ */
+export async function confirmStillQuiet(
+  dir: string,
+  layout: SweepLayout,
+  completion: SweepCompletion,
+  files: readonly FileEntry[],
+  settleMs: number,
+  now: number,
+): Promise<void> {
+  const after = await lastModified(dir, layout);
+  const newest = files.reduce((m, f) => Math.max(m, f.mtimeMs), after);
+  if (after !== completion.lastModifiedMs || now - newest < settleMs) {
+    throw new SyncError(
+      'conflict',
+      `${basename(dir)} changed while it was being read, although it looked finished`,
+      'Bilancio may have resumed this sweep; wait until it is quiet again.',
+    );
+  }
 }
 
 /** Class form of readSweep, for callers that keep a hash cache per sweep between reads. */
