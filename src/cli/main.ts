@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { TOOL_VERSION } from '../core/engine/version.js';
-import { EXIT_CODES } from '../core/errors.js';
+import { EXIT_CODES } from '../core/model/errors.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerDownload } from './commands/download.js';
 import { registerListSweeps } from './commands/listSweeps.js';

@@ -1,4 +1,6 @@
-import { EXIT_CODES, type SyncError, toSyncError } from '../core/errors.js';
+import { SyncError, toSyncError } from '../core/model/errors.js';
+import { EXIT_CODES } from '../shared/errors.js';
+import { renderHint } from './hints.js';
 
 /** Global output mode: `--json` prints one JSON document (or JSON lines) on stdout and nothing else. */
 export interface OutputOptions {
@@ -42,16 +44,19 @@ export function table(headers: string[], rows: string[][]): string {
 /** Print an error the way a researcher can act on it, and return the exit code for its category. */
 export function reportError(e: unknown, options: OutputOptions): number {
   const err: SyncError = toSyncError(e);
+  const hint = renderHint(err.toAppError().hint);
   if (options.json) {
     process.stdout.write(
-      `${JSON.stringify({ error: { category: err.category, message: err.message, hint: err.hint ?? null } })}\n`,
+      `${JSON.stringify({ error: { category: err.category, code: err.code, message: err.message, hint } })}\n`,
     );
   } else {
     process.stderr.write(`error: ${err.message}\n`);
-    if (err.hint) process.stderr.write(`  → ${err.hint}\n`);
+    if (hint) process.stderr.write(`  → ${hint}\n`);
     if (err.category === 'internal' && process.env.BILANCIO_SYNC_DEBUG && err.cause instanceof Error) {
       process.stderr.write(`${err.cause.stack}\n`);
     }
   }
   return EXIT_CODES[err.category];
 }
+
+export { SyncError };

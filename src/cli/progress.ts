@@ -1,57 +1,66 @@
 import { SingleBar } from 'cli-progress';
-import type { EngineEvent } from '../shared/events.js';
+import type { AppEvent } from '../shared/events.js';
+import { withHint } from './hints.js';
 import { formatBytes } from './output.js';
 
 /**
- * Renders engine events for a person: a progress bar on a terminal (stderr), plain lines otherwise;
- * with --json, one JSON line per event on stdout for scripts.
+ * Renders the service's events for a person: one progress bar per transfer (sync, download, verify) on a
+ * terminal (stderr), plain lines otherwise; with --json, one JSON line per event on stdout for scripts.
+ * Done and total are in the same units, with speed and time left; at the end it reads 100 % and 0 s.
  */
-export function createProgressReporter(options: {
-  json?: boolean;
-  quiet?: boolean;
-}): (e: EngineEvent) => void {
-  if (options.json) return (e) => process.stdout.write(`${JSON.stringify({ event: e })}\n`);
+export function createProgressReporter(options: { json?: boolean; quiet?: boolean }): (e: AppEvent) => void {
+  if (options.json) return (e) => process.stdout.write(`${JSON.stringify({ event: e.event })}\n`);
   const tty = process.stderr.isTTY === true && !options.quiet;
   let bar: SingleBar | null = null;
+  let barFor: string | null = null;
   const stopBar = () => {
     bar?.stop();
     bar = null;
+    barFor = null;
   };
-  return (e) => {
+  return ({ event: e }) => {
     switch (e.type) {
       case 'sync-started':
-        if (tty && e.bytesTotal > 0) {
-          bar = new SingleBar({
-            format: `${e.sweep} [{bar}] {percentage}% | {done}/{total} | {speed} | ETA {eta_h}`,
-            hideCursor: true,
-            stream: process.stderr,
-          });
-          bar.start(e.bytesTotal, 0, {
-            done: formatBytes(0),
-            total: formatBytes(e.bytesTotal),
-            speed: '…',
-            eta_h: 'unknown',
-          });
-        } else if (!options.quiet) {
+        if (!tty && !options.quiet) {
           process.stderr.write(
             `syncing ${e.sweep} as revision ${e.revision} (${formatBytes(e.bytesTotal)} to send)\n`,
           );
         }
         break;
-      case 'progress':
-        bar?.update(e.bytesDone, {
-          done: formatBytes(e.bytesDone),
-          total: formatBytes(e.bytesTotal),
-          speed: e.bytesPerSecond ? `${formatBytes(e.bytesPerSecond)}/s` : '…',
-          eta_h: e.etaSeconds == null ? 'unknown' : `${Math.ceil(e.etaSeconds)}s`,
+      case 'progress': {
+        if (!tty || e.bytesTotal === 0) break;
+        const label = `${e.sweep} ${e.phase}`;
+        if (barFor !== label) {
+          stopBar();
+          // Tokens of our own: cli-progress's {total} and {value} are raw numbers, not sizes.
+          bar = new SingleBar({
+            format: `${label} [{bar}] {percentage}% | {doneText}/{totalText} | {speedText} | {etaText}`,
+            hideCursor: true,
+            stream: process.stderr,
+          });
+          bar.start(e.bytesTotal, 0, {});
+          barFor = label;
+        }
+        const finished = e.bytesDone >= e.bytesTotal;
+        bar?.update(Math.min(e.bytesDone, e.bytesTotal), {
+          doneText: formatBytes(e.bytesDone),
+          totalText: formatBytes(e.bytesTotal),
+          speedText: e.bytesPerSecond ? `${formatBytes(Math.round(e.bytesPerSecond))}/s` : 'measuring speed',
+          etaText: finished
+            ? 'done'
+            : e.etaSeconds == null
+              ? 'estimating time left'
+              : `${Math.ceil(e.etaSeconds)} s left`,
         });
         break;
+      }
       case 'warning':
         stopBar();
-        process.stderr.write(`warning: ${e.message}\n`);
+        process.stderr.write(`warning: ${withHint(e.message, e.hint)}\n`);
         break;
       case 'sync-finished':
       case 'sync-failed':
+      case 'job-finished':
         stopBar();
         break;
       default:

@@ -1,9 +1,18 @@
-// Exposes one method per command of the shared contract; the renderer never sees ipcRenderer itself.
+// Exposes the contract's Bridge to the renderer (invoke + subscribe); the renderer never sees ipcRenderer.
 import { contextBridge, ipcRenderer } from 'electron';
-import { type Commands, channelOf } from '../shared/ipc.js';
+import type { Bridge } from '../shared/bridge.js';
+import type { AppEvent } from '../shared/events.js';
+import { channelOf, EVENT_CHANNEL } from '../shared/ipc.js';
 
-const api: Commands = {
-  getAppInfo: () => ipcRenderer.invoke(channelOf('getAppInfo')),
+const bridge: Bridge = {
+  invoke: (name, request) => ipcRenderer.invoke(channelOf(name), request),
+  subscribe: (listener, options) => {
+    const handler = (_: unknown, e: AppEvent) => listener(e);
+    ipcRenderer.on(EVENT_CHANNEL, handler);
+    const unsubscribe = () => ipcRenderer.off(EVENT_CHANNEL, handler);
+    options?.signal?.addEventListener('abort', unsubscribe, { once: true });
+    return unsubscribe;
+  },
 };
 
-contextBridge.exposeInMainWorld('bilancioSync', api);
+contextBridge.exposeInMainWorld('bilancioSync', bridge);

@@ -2,8 +2,8 @@ import { appendFile, open, rm, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createArchive } from '../../src/core/archive/index.js';
-import { SyncError } from '../../src/core/errors.js';
+import { createArchive } from '../../src/core/archive/ArchiveWriter.js';
+import { SyncError } from '../../src/core/model/errors.js';
 import { collect, removeTempDirs, tempDir, writeSweep } from './helpers.js';
 
 afterAll(removeTempDirs);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { Header, Pax } from 'tar';
-import type { FileEntry } from '../../src/core/types.js';
+import type { FileEntry } from '../../src/core/model/types.js';
 
 const made: string[] = [];
 

@@ -2,9 +2,10 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createArchive, extractArchive } from '../../src/core/archive/index.js';
-import { SyncError } from '../../src/core/errors.js';
-import type { FileEntry } from '../../src/core/types.js';
+import { extractArchive } from '../../src/core/archive/ArchiveExtractor.js';
+import { createArchive } from '../../src/core/archive/ArchiveWriter.js';
+import { SyncError } from '../../src/core/model/errors.js';
+import type { FileEntry } from '../../src/core/model/types.js';
 import {
   collect,
   fromBuffer,

@@ -1,8 +1,8 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { moveIntoPlace } from '../../src/core/archive/index.js';
-import { SyncError } from '../../src/core/errors.js';
+import { moveIntoPlace } from '../../src/core/archive/moveIntoPlace.js';
+import { SyncError } from '../../src/core/model/errors.js';
 import { listAll, listFiles, removeTempDirs, tempDir, writeSweep } from './helpers.js';
 
 afterAll(removeTempDirs);
@@ -42,7 +42,8 @@ describe('moveIntoPlace', () => {
     expect(err).toBeInstanceOf(SyncError);
     expect(err.category).toBe('conflict');
     expect(err.message).toMatch(/run\.html already exists/);
-    expect(err.hint).toBe('Choose an empty folder or pass --overwrite');
+    expect(err.hint).toBe('Choose an empty folder, or allow replacing the files there.');
+    expect(err.action).toEqual({ kind: 'choose-empty-folder', overwriteAllowed: true });
     expect(await listAll(target)).toEqual(before);
     expect(await readFile(path.join(target, 'passive/runs/grid_0123456789ab/run.html'), 'utf8')).toBe('mine');
     expect(await listFiles(staging)).toEqual(Object.keys(FILES).sort());

@@ -2,8 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createArchive, extractArchive } from '../../src/core/archive/index.js';
-import type { FileEntry } from '../../src/core/types.js';
+import { extractArchive } from '../../src/core/archive/ArchiveExtractor.js';
+import { createArchive } from '../../src/core/archive/ArchiveWriter.js';
+import type { FileEntry } from '../../src/core/model/types.js';
 import { collect, fromBuffer, listFiles, removeTempDirs, sha256, tempDir, writeSweep } from './helpers.js';
 
 afterAll(removeTempDirs);

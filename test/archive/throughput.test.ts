@@ -8,8 +8,9 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pipeline } from 'node:stream/promises';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createArchive, extractArchive } from '../../src/core/archive/index.js';
-import type { FileEntry } from '../../src/core/types.js';
+import { extractArchive } from '../../src/core/archive/ArchiveExtractor.js';
+import { createArchive } from '../../src/core/archive/ArchiveWriter.js';
+import type { FileEntry } from '../../src/core/model/types.js';
 import { removeTempDirs, tempDir, writeSweep } from './helpers.js';
 
 afterAll(removeTempDirs);

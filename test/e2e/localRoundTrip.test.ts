@@ -2,11 +2,11 @@ import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { manifestKey } from '../../src/core/engine/keys.js';
 import { readManifest } from '../../src/core/engine/manifestIO.js';
+import { manifestKey } from '../../src/core/model/keys.js';
+import type { SweepType } from '../../src/core/model/types.js';
 import { restoreSweep } from '../../src/core/restore/Restorer.js';
 import { verifyRemote } from '../../src/core/restore/verifyRemote.js';
-import type { SweepType } from '../../src/core/types.js';
 import { generateSweep, resumeSweep } from '../fixtures/generator.js';
 import { openLocalApp } from '../support/localApp.js';
 import { hashTree } from '../support/tree.js';
@@ -71,17 +71,17 @@ describe('sync → delete → download on the embedded default', () => {
     const manifest = (await readManifest(app.store, manifestKey(sweep.name)))!;
     expect(new Map(manifest.files.map((f) => [f.path, f.sha256]))).toEqual(before);
     // ...and in the journal's cache.
-    const cache = app.journal.getFileCache(sweep.dir);
+    const cache = app.journal.fileCache.get(sweep.dir);
     expect(new Map([...cache].map(([p, c]) => [p, c.sha256]))).toEqual(before);
 
     // Cold cache: size + mtime as in the last manifest → unchanged.
-    app.journal.replaceFileCache(sweep.dir, []);
+    app.journal.fileCache.replace(sweep.dir, []);
     expect((await app.engine.syncSweep(sweep.dir, { full: true })).result).toBe('noop');
     // Cold cache, a file touched but the same bytes: hashed up front, still unchanged.
     const html = sweep.files.find((f) => f.startsWith('passive/') && f.endsWith('run.html'))!;
     // (An mtime in the past: a future one would read as "written within the settle window".)
     await utimes(join(sweep.dir, html), new Date(), new Date(Date.now() - 60_000));
-    app.journal.replaceFileCache(sweep.dir, []);
+    app.journal.fileCache.replace(sweep.dir, []);
     expect((await app.engine.syncSweep(sweep.dir, { full: true })).result).toBe('noop');
     // Changed bytes: a new revision with the new hash, and the other archive reused.
     await appendFile(join(sweep.dir, html), '<!-- more -->');
@@ -114,7 +114,7 @@ describe('sync → delete → download on the embedded default', () => {
     });
     expect(second.revision).toBe(2);
     expect(warnings.join('\n')).toMatch(/shrank from 5 to 2 rows/);
-    expect(second.warnings.join('\n')).toMatch(/--revision 1/);
+    expect(second.warnings.join('\n')).toMatch(/Revision 1 is kept and can be restored/);
 
     const old = join(work, 'resume-rev1');
     await restoreSweep(app.store, sweep.name, old, { revision: 1 });

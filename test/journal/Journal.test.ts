@@ -3,11 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RemoteManifest } from '../../src/core/engine/RemoteManifest.js';
-import { SyncError } from '../../src/core/errors.js';
-import { JOURNAL_MIGRATIONS, Journal } from '../../src/core/journal/index.js';
+import {
+  EVENTS_KEPT,
+  EVENTS_MAX_AGE_DAYS,
+  PRUNE_EVERY_ADDS,
+} from '../../src/core/journal/EventsRepository.js';
+import { Journal } from '../../src/core/journal/Journal.js';
+import { JOURNAL_MIGRATIONS } from '../../src/core/journal/migrations.js';
+import { SyncError } from '../../src/core/model/errors.js';
+import type { RemoteManifest } from '../../src/core/model/RemoteManifest.js';
+import type { FileEntry } from '../../src/core/model/types.js';
 import { migrate } from '../../src/core/stores/sqliteDatabase.js';
-import type { FileEntry } from '../../src/core/types.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -63,7 +69,7 @@ afterEach(() => journal.close());
 
 describe('Journal', () => {
   it('upserts sweeps by path, keeping their state', () => {
-    const s = journal.upsertSweep({ path: '/out/experiments/s1', name: 's1', sweepType: 'balanced' });
+    const s = journal.sweeps.upsert({ path: '/out/experiments/s1', name: 's1', sweepType: 'balanced' });
     expect(s).toMatchObject({
       id: 1,
       state: 'detected',
@@ -71,33 +77,38 @@ describe('Journal', () => {
       lastError: null,
       sweepType: 'balanced',
     });
-    journal.setState(s.id, 'queued', 'complete and quiet');
-    const again = journal.upsertSweep({ path: '/out/experiments/s1', name: 's1', sweepType: 'balanced' });
+    journal.sweeps.setState(s.id, 'queued', 'complete and quiet');
+    const again = journal.sweeps.upsert({ path: '/out/experiments/s1', name: 's1', sweepType: 'balanced' });
     expect(again).toMatchObject({ id: s.id, state: 'queued', stateReason: 'complete and quiet' });
-    journal.upsertSweep({ path: '/other/s1', name: 's1', sweepType: null, state: 'running' });
-    expect(journal.getSweepByPath('/out/experiments/s1')?.id).toBe(s.id);
-    expect(journal.getSweepByPath('/nope')).toBeNull();
-    expect(journal.listSweeps({ name: 's1' })).toHaveLength(2);
-    expect(journal.listSweeps({ state: 'running' }).map((x) => x.path)).toEqual(['/other/s1']);
-    expect(journal.getSweepByName('s1')?.path).toBe('/other/s1'); // most recently updated
-    expect(() => journal.setState(s.id, 'bogus' as never, null)).toThrow(SyncError);
-    expect(() => journal.setState(999, 'queued', null)).toThrow(
+    journal.sweeps.upsert({ path: '/other/s1', name: 's1', sweepType: null, state: 'running' });
+    expect(journal.sweeps.byPath('/out/experiments/s1')?.id).toBe(s.id);
+    expect(journal.sweeps.byPath('/nope')).toBeNull();
+    expect(journal.sweeps.list({ name: 's1' })).toHaveLength(2);
+    expect(journal.sweeps.list({ state: 'running' }).map((x) => x.path)).toEqual(['/other/s1']);
+    expect(journal.sweeps.byName('s1')?.path).toBe('/other/s1'); // most recently updated
+    expect(() => journal.sweeps.setState(s.id, 'bogus' as never, null)).toThrow(SyncError);
+    expect(() => journal.sweeps.setState(999, 'queued', null)).toThrow(
       expect.objectContaining({ category: 'not-found' }),
     );
   });
 
-  it('sets state with a retry time; attempts count failures and reset on success', () => {
-    const s = journal.upsertSweep({ path: '/s1', name: 's1', sweepType: 'ring' });
-    const a1 = journal.startAttempt(s.id);
+  it('sets state with a retry time; sync attempts count failures and reset on success', () => {
+    const s = journal.sweeps.upsert({ path: '/s1', name: 's1', sweepType: 'ring' });
+    const sync = () => journal.attempts.start({ kind: 'sync', sweepId: s.id, sweepName: 's1' });
+    const a1 = sync();
     clock += 1500;
-    const done = journal.finishAttempt(a1, { result: 'failed', error: 'R2 said 503', bytesUploaded: 10 });
+    const done = journal.attempts.finish(a1, { result: 'failed', error: 'R2 said 503', bytes: 10 });
     expect(done).toMatchObject({
+      kind: 'sync',
+      sweepName: 's1',
       result: 'failed',
       durationMs: 1500,
-      bytesUploaded: 10,
+      bytes: 10,
       error: 'R2 said 503',
+      warnings: [],
+      revision: null,
     });
-    const failed = journal.setState(s.id, 'failed', 'upload failed', {
+    const failed = journal.sweeps.setState(s.id, 'failed', 'upload failed', {
       nextRetryAt: '2025-03-01T12:05:00.000Z',
     });
     expect(failed).toMatchObject({
@@ -105,79 +116,184 @@ describe('Journal', () => {
       lastError: 'R2 said 503',
       nextRetryAt: '2025-03-01T12:05:00.000Z',
     });
-    journal.finishAttempt(journal.startAttempt(s.id), { result: 'aborted' });
-    expect(journal.getSweep(s.id)?.attempts).toBe(1);
-    const a3 = journal.startAttempt(s.id);
-    journal.finishAttempt(a3, { result: 'synced', bytesUploaded: 1010, objectsUploaded: 2 });
-    expect(journal.setState(s.id, 'synced', null)).toMatchObject({
+    journal.attempts.finish(sync(), { result: 'aborted' });
+    expect(journal.sweeps.get(s.id)?.attempts).toBe(1);
+    const a3 = sync();
+    journal.attempts.finish(a3, {
+      result: 'synced',
+      bytes: 1010,
+      objects: 2,
+      revision: 3,
+      warnings: ['comparison.csv shrank'],
+    });
+    expect(journal.sweeps.setState(s.id, 'synced', null)).toMatchObject({
       attempts: 0,
       lastError: null,
       nextRetryAt: null,
     });
-    const history = journal.listAttempts({ sweepId: s.id });
+    const history = journal.attempts.list({ sweepId: s.id });
     expect(history.map((a) => a.result)).toEqual(['synced', 'aborted', 'failed']);
-    expect(journal.listAttempts({ limit: 1 })[0]?.objectsUploaded).toBe(2);
+    expect(journal.attempts.list({ limit: 1 })[0]).toMatchObject({
+      objects: 2,
+      bytes: 1010,
+      revision: 3,
+      warnings: ['comparison.csv shrank'],
+    });
+  });
+
+  it('keeps restore and verify attempts too, with or without a local sweep, outside the back-off', () => {
+    const s = journal.sweeps.upsert({ path: '/s1', name: 's1', sweepType: 'ring' });
+    const failedSync = journal.attempts.start({ kind: 'sync', sweepId: s.id, sweepName: 's1' });
+    journal.attempts.finish(failedSync, { result: 'failed', error: 'down' });
+    // A restore of a sweep never synced here: no sweep row.
+    const r = journal.attempts.start({
+      kind: 'restore',
+      sweepId: null,
+      sweepName: 'elsewhere',
+      revision: 2,
+      target: '/home/u/restored/elsewhere',
+    });
+    clock += 2000;
+    expect(journal.attempts.finish(r, { result: 'restored', bytes: 5000, objects: 4 })).toMatchObject({
+      kind: 'restore',
+      sweepId: null,
+      sweepName: 'elsewhere',
+      revision: 2,
+      target: '/home/u/restored/elsewhere',
+      result: 'restored',
+      bytes: 5000,
+      objects: 4,
+      durationMs: 2000,
+    });
+    // Restore and verify attempts of a local sweep neither count towards nor reset its back-off.
+    const failedRestore = journal.attempts.start({ kind: 'restore', sweepId: s.id, sweepName: 's1' });
+    journal.attempts.finish(failedRestore, { result: 'failed', error: 'hash mismatch' });
+    const v = journal.attempts.start({ kind: 'verify', sweepId: s.id, sweepName: 's1' });
+    journal.attempts.finish(v, { result: 'verified', revision: 1, bytes: 123, objects: 3 });
+    expect(journal.sweeps.get(s.id)).toMatchObject({ attempts: 1, lastError: 'down' });
+    // A result of another kind is refused.
+    const v2 = journal.attempts.start({ kind: 'verify', sweepId: null, sweepName: 's1' });
+    expect(() => journal.attempts.finish(v2, { result: 'synced' })).toThrow(
+      expect.objectContaining({ category: 'usage' }),
+    );
+
+    expect(journal.attempts.list().map((a) => a.kind)).toEqual([
+      'verify',
+      'verify',
+      'restore',
+      'restore',
+      'sync',
+    ]);
+    expect(journal.attempts.list({ sweepName: 's1', kind: 'restore' }).map((a) => a.id)).toEqual([
+      failedRestore,
+    ]);
+    expect(journal.attempts.list({ result: 'failed' }).map((a) => a.id)).toEqual([failedRestore, failedSync]);
+    expect(journal.attempts.count({ result: 'failed' })).toBe(2);
+    expect(journal.attempts.count({ sweepName: 's1' })).toBe(4);
+    expect(journal.attempts.count()).toBe(5);
+    // Paging: newest first, `offset` skips.
+    expect(journal.attempts.list({ limit: 2, offset: 1 }).map((a) => a.id)).toEqual([v, failedRestore]);
+    expect(() => journal.attempts.list({ offset: -1 })).toThrow(
+      expect.objectContaining({ category: 'usage' }),
+    );
   });
 
   it('closes attempts a dead process left open', () => {
-    const s = journal.upsertSweep({ path: '/s1', name: 's1', sweepType: 'ring' });
-    const id = journal.startAttempt(s.id);
+    const s = journal.sweeps.upsert({ path: '/s1', name: 's1', sweepType: 'ring' });
+    const id = journal.attempts.start({ kind: 'sync', sweepId: s.id, sweepName: 's1' });
     clock += 60_000;
-    expect(journal.abandonUnfinishedAttempts()).toBe(1);
-    expect(journal.listAttempts()[0]).toMatchObject({ id, result: 'aborted', durationMs: 60_000 });
-    expect(journal.abandonUnfinishedAttempts()).toBe(0);
+    expect(journal.attempts.abandonUnfinished()).toBe(1);
+    expect(journal.attempts.list()[0]).toMatchObject({ id, result: 'aborted', durationMs: 60_000 });
+    expect(journal.attempts.abandonUnfinished()).toBe(0);
   });
 
   it('records revisions, newest first, with their manifests', () => {
-    const s = journal.upsertSweep({ path: '/s1', name: 's1', sweepType: 'balanced' });
-    expect(journal.latestRevision(s.id)).toBeNull();
-    journal.recordRevision(s.id, manifest(1, false));
+    const s = journal.sweeps.upsert({ path: '/s1', name: 's1', sweepType: 'balanced' });
+    expect(journal.revisions.latest(s.id)).toBeNull();
+    journal.revisions.record(s.id, manifest(1, false));
     journal.transaction(() => {
-      journal.recordRevision(s.id, manifest(2));
-      journal.setState(s.id, 'synced', null);
+      journal.revisions.record(s.id, manifest(2));
+      journal.sweeps.setState(s.id, 'synced', null);
     });
-    journal.recordRevision(s.id, manifest(2), { bytes: 7 }); // recording again replaces
-    const latest = journal.latestRevision(s.id);
+    journal.revisions.record(s.id, manifest(2), { bytes: 7 }); // recording again replaces
+    const latest = journal.revisions.latest(s.id);
     expect(latest).toMatchObject({ revision: 2, full: true, bytes: 7, syncedAt: '2025-01-02T10:00:00.000Z' });
     expect(latest?.manifest).toEqual(manifest(2));
     expect(latest?.manifest.files[0]?.mtimeMs).toBe(1712345678901.1235);
-    expect(journal.listRevisions(s.id).map((r) => [r.revision, r.full, r.bytes])).toEqual([
+    expect(journal.revisions.list(s.id).map((r) => [r.revision, r.full, r.bytes])).toEqual([
       [2, true, 7],
       [1, false, 1010],
     ]);
   });
 
   it('a failing transaction leaves nothing behind', () => {
-    const s = journal.upsertSweep({ path: '/s1', name: 's1', sweepType: 'balanced' });
+    const s = journal.sweeps.upsert({ path: '/s1', name: 's1', sweepType: 'balanced' });
     expect(() =>
       journal.transaction(() => {
-        journal.recordRevision(s.id, manifest(1));
+        journal.revisions.record(s.id, manifest(1));
         throw new Error('upload of manifest failed');
       }),
     ).toThrow();
-    expect(journal.listRevisions(s.id)).toEqual([]);
+    expect(journal.revisions.list(s.id)).toEqual([]);
   });
 
-  it('keeps events, newest first, per sweep, and prunes old ones', () => {
-    const s = journal.upsertSweep({ path: '/s1', name: 's1', sweepType: 'balanced' });
-    journal.addEvent({ level: 'info', kind: 'started', message: 'Bilancio Sync started' });
-    journal.addEvent({
+  it('keeps events, newest first, per sweep', () => {
+    const s = journal.sweeps.upsert({ path: '/s1', name: 's1', sweepType: 'balanced' });
+    journal.events.add({ level: 'info', kind: 'started', message: 'Bilancio Sync started' });
+    journal.events.add({
       level: 'warning',
       kind: 'shrunk',
       message: 'comparison.csv shrank from 625 to 12 rows',
       sweepId: s.id,
       data: { before: 625, after: 12, mean: '0E-28' },
     });
-    journal.addEvent({ level: 'error', kind: 'failed', message: 'x', sweepId: s.id });
-    expect(journal.recentEvents(10).map((e) => e.kind)).toEqual(['failed', 'shrunk', 'started']);
-    const [, shrunk] = journal.recentEvents(2, s.id);
+    journal.events.add({ level: 'error', kind: 'failed', message: 'x', sweepId: s.id });
+    expect(journal.events.recent({ limit: 10 }).map((e) => e.kind)).toEqual(['failed', 'shrunk', 'started']);
+    const [, shrunk] = journal.events.recent({ limit: 2, sweepId: s.id });
     expect(shrunk).toMatchObject({ level: 'warning', sweepId: s.id, data: { before: 625, mean: '0E-28' } });
     expect(shrunk?.at).toBe('2025-03-01T12:00:00.000Z');
-    expect(journal.pruneEvents(1)).toBe(2);
-    expect(journal.recentEvents(10).map((e) => e.kind)).toEqual(['failed']);
-    journal.removeSweep(s.id);
-    expect(journal.recentEvents(10)[0]?.sweepId).toBeNull(); // history outlives the sweep
-    expect(journal.getSweep(s.id)).toBeNull();
+  });
+
+  it('bounds the events table: the newest 20,000, pruned as events are added and on open', () => {
+    const count = () => journal.events.recent({ limit: 1_000_000 }).length;
+    const total = EVENTS_KEPT + 3 * PRUNE_EVERY_ADDS + 123;
+    let most = 0;
+    journal.transaction(() => {
+      for (let i = 0; i < total; i++) {
+        journal.events.add({ level: 'info', kind: 'tick', message: String(i) });
+        // Sampled where the table is fullest: one add short of the next pruning.
+        if (i >= EVENTS_KEPT && (i + 1) % PRUNE_EVERY_ADDS === PRUNE_EVERY_ADDS - 1)
+          most = Math.max(most, count());
+      }
+    });
+    // Never more than the bound plus one pruning interval, at any moment.
+    expect(most).toBeGreaterThan(EVENTS_KEPT);
+    expect(most).toBeLessThan(EVENTS_KEPT + PRUNE_EVERY_ADDS);
+    expect(count()).toBeLessThanOrEqual(EVENTS_KEPT + PRUNE_EVERY_ADDS);
+    expect(count()).toBeGreaterThanOrEqual(EVENTS_KEPT);
+    journal.close();
+    journal = Journal.open(file, { now });
+    // Opening prunes: exactly the newest EVENTS_KEPT are left, newest first, none lost among them.
+    const left = journal.events.recent({ limit: 1_000_000 }).map((e) => Number(e.message));
+    expect(left).toHaveLength(EVENTS_KEPT);
+    expect(left[0]).toBe(total - 1);
+    expect(left.at(-1)).toBe(total - EVENTS_KEPT);
+  });
+
+  it('drops events older than 180 days, even below the count bound', () => {
+    journal.events.add({ level: 'info', kind: 'old', message: 'a year ago' });
+    clock += 100 * 86_400_000;
+    journal.events.add({ level: 'info', kind: 'middle', message: '100 days later' });
+    clock += (EVENTS_MAX_AGE_DAYS - 10) * 86_400_000; // the first is now older than the limit
+    journal.events.add({ level: 'info', kind: 'new', message: 'today' });
+    expect(journal.events.prune()).toBe(1);
+    expect(journal.events.recent({ limit: 10 }).map((e) => e.kind)).toEqual(['new', 'middle']);
+    clock += 365 * 86_400_000; // all of them old: the table empties, and keeps working
+    journal.close();
+    journal = Journal.open(file, { now });
+    expect(journal.events.recent({ limit: 10 })).toEqual([]);
+    journal.events.add({ level: 'info', kind: 'later', message: 'still fine' });
+    expect(journal.events.recent({ limit: 10 }).map((e) => e.kind)).toEqual(['later']);
   });
 
   it('replaces a 12,000-file hash cache in one fast transaction', () => {
@@ -188,34 +304,34 @@ describe('Journal', () => {
       sha256: i.toString(16).padStart(64, '0'),
     }));
     const t0 = performance.now();
-    journal.replaceFileCache('/s1', entries);
+    journal.fileCache.replace('/s1', entries);
     const ms = performance.now() - t0;
     expect(ms).toBeLessThan(1500);
-    journal.replaceFileCache('/s2', entries.slice(0, 3));
-    const cache = journal.getFileCache('/s1');
+    journal.fileCache.replace('/s2', entries.slice(0, 3));
+    const cache = journal.fileCache.get('/s1');
     expect(cache.size).toBe(12_000);
     expect(cache.get(entries[11_999]!.path)).toEqual({
       size: entries[11_999]!.size,
       mtimeMs: entries[11_999]!.mtimeMs,
       sha256: entries[11_999]!.sha256,
     });
-    journal.replaceFileCache('/s1', entries.slice(5, 7));
-    expect([...journal.getFileCache('/s1').keys()]).toEqual([entries[5]!.path, entries[6]!.path]);
-    expect(journal.getFileCache('/s2').size).toBe(3);
-    expect(journal.getFileCache('/none').size).toBe(0);
+    journal.fileCache.replace('/s1', entries.slice(5, 7));
+    expect([...journal.fileCache.get('/s1').keys()]).toEqual([entries[5]!.path, entries[6]!.path]);
+    expect(journal.fileCache.get('/s2').size).toBe(3);
+    expect(journal.fileCache.get('/none').size).toBe(0);
   });
 
   it('stores settings as JSON', () => {
-    expect(journal.getSetting('pause')).toBeUndefined();
-    journal.setSetting('pause', { until: '2025-03-01T13:00:00.000Z', reason: 'metered network' });
-    expect(journal.getSetting('pause')).toEqual({
+    expect(journal.settings.get('pause')).toBeUndefined();
+    journal.settings.set('pause', { until: '2025-03-01T13:00:00.000Z', reason: 'metered network' });
+    expect(journal.settings.get('pause')).toEqual({
       until: '2025-03-01T13:00:00.000Z',
       reason: 'metered network',
     });
-    journal.setSetting('pause', null);
-    expect(journal.getSetting('pause')).toBeNull();
-    journal.deleteSetting('pause');
-    expect(journal.getSetting('pause')).toBeUndefined();
+    journal.settings.set('pause', null);
+    expect(journal.settings.get('pause')).toBeNull();
+    journal.settings.delete('pause');
+    expect(journal.settings.get('pause')).toBeUndefined();
   });
 
   it('uses WAL, synchronous=FULL and the latest schema', () => {
@@ -245,13 +361,89 @@ describe('Journal files', () => {
     db.close();
 
     const j = Journal.open(old);
-    expect(j.getSweepByPath('/s1')?.state).toBe('synced');
-    j.replaceFileCache('/s1', [{ path: 'a', size: 1, mtimeMs: 2, sha256: 'c'.repeat(64) }]);
-    expect(j.getFileCache('/s1').size).toBe(1);
+    expect(j.sweeps.byPath('/s1')?.state).toBe('synced');
+    j.fileCache.replace('/s1', [{ path: 'a', size: 1, mtimeMs: 2, sha256: 'c'.repeat(64) }]);
+    expect(j.fileCache.get('/s1').size).toBe(1);
     j.close();
     const check = new Database(old, { readonly: true });
-    expect(check.pragma('user_version', { simple: true })).toBe(2);
+    expect(check.pragma('user_version', { simple: true })).toBe(JOURNAL_MIGRATIONS.length);
     check.close();
+  });
+
+  it('migration 3 rebuilds attempts for every kind, keeping ids and rows', () => {
+    const old = tempFile().replace('journal.sqlite', 'v2.sqlite');
+    Journal.open(old).close(); // creates the folder
+    rmSync(old);
+    const db = new Database(old);
+    db.pragma('foreign_keys = ON');
+    migrate(db, old, { what: 'sync journal', migrations: JOURNAL_MIGRATIONS.slice(0, 2) });
+    db.exec(`
+      INSERT INTO sweeps (id, path, name, state, created_at, updated_at)
+        VALUES (4, '/s1', 's1', 'synced', 'x', 'x'), (9, '/s2', 's2', 'failed', 'x', 'x');
+      INSERT INTO attempts (id, sweep_id, started_at, finished_at, result, bytes_uploaded, objects_uploaded,
+                            duration_ms, error)
+        VALUES (3, 4, '2025-01-01T00:00:00.000Z', '2025-01-01T00:01:00.000Z', 'synced', 100, 2, 60000, NULL),
+               (7, 9, '2025-01-02T00:00:00.000Z', '2025-01-02T00:00:05.000Z', 'failed', 0, 0, 5000, 'down'),
+               (8, 4, '2025-01-03T00:00:00.000Z', NULL, NULL, 0, 0, NULL, NULL);
+    `);
+    db.close();
+
+    const j = Journal.open(old);
+    expect(j.attempts.list()).toEqual([
+      {
+        id: 8,
+        kind: 'sync',
+        sweepId: 4,
+        sweepName: 's1',
+        revision: null,
+        target: null,
+        startedAt: '2025-01-03T00:00:00.000Z',
+        finishedAt: null,
+        result: null,
+        bytes: 0,
+        objects: 0,
+        durationMs: null,
+        error: null,
+        warnings: [],
+      },
+      expect.objectContaining({
+        id: 7,
+        kind: 'sync',
+        sweepId: 9,
+        sweepName: 's2',
+        result: 'failed',
+        error: 'down',
+      }),
+      expect.objectContaining({
+        id: 3,
+        sweepId: 4,
+        sweepName: 's1',
+        result: 'synced',
+        bytes: 100,
+        objects: 2,
+      }),
+    ]);
+    // New ids continue after the old ones; a restore without a local sweep fits now.
+    const r = j.attempts.start({ kind: 'restore', sweepId: null, sweepName: 'never_here', target: '/tmp/x' });
+    expect(r).toBe(9);
+    j.close();
+
+    const check = new Database(old, { readonly: true });
+    expect(check.pragma('user_version', { simple: true })).toBe(3);
+    expect(check.pragma('foreign_key_check')).toEqual([]);
+    expect(check.pragma('integrity_check', { simple: true })).toBe('ok');
+    const indexes = check
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'attempts' ORDER BY name")
+      .all();
+    expect(indexes).toEqual([{ name: 'attempts_sweep' }, { name: 'attempts_sweep_name' }]);
+    // The constraints hold: unknown kinds and results, and warnings that aren't a JSON array, are refused.
+    check.close();
+    const rw = new Database(old);
+    const bad = (sql: string) => expect(() => rw.exec(sql)).toThrow(/CHECK constraint failed/);
+    bad("INSERT INTO attempts (kind, sweep_name, started_at) VALUES ('upload', 'x', 'now')");
+    bad("INSERT INTO attempts (sweep_name, started_at, result) VALUES ('x', 'now', 'done')");
+    bad("INSERT INTO attempts (sweep_name, started_at, warnings) VALUES ('x', 'now', '{}')");
+    rw.close();
   });
 
   it('refuses a journal from a newer version', () => {
@@ -280,7 +472,7 @@ describe('Journal files', () => {
   it('a database with a damaged header → configuration error', () => {
     const bad = tempFile();
     const j = Journal.open(bad);
-    j.upsertSweep({ path: '/s1', name: 's1', sweepType: 'ring' });
+    j.sweeps.upsert({ path: '/s1', name: 's1', sweepType: 'ring' });
     j.close();
     const db = new Database(bad);
     db.pragma('journal_mode = DELETE'); // fold the WAL in, so the damage below is all there is

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, expect, it } from 'vitest';
-import { Journal } from '../../src/core/journal/index.js';
+import { Journal } from '../../src/core/journal/Journal.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bsync-journal-crash-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -15,14 +15,14 @@ const journalUrl = new URL('../../src/core/journal/Journal.ts', import.meta.url)
 const writer = `
 import { Journal } from ${JSON.stringify(journalUrl)};
 const j = Journal.open(process.argv[1]);
-const sweep = j.upsertSweep({ path: '/out/experiments/s1', name: 's1', sweepType: 'ring' });
+const sweep = j.sweeps.upsert({ path: '/out/experiments/s1', name: 's1', sweepType: 'ring' });
 for (let i = 0; ; i++) {
   const entries = Array.from({ length: 2000 }, (_, k) => ({
     path: 'runs/r' + k + '/run.html', size: i, mtimeMs: k, sha256: String(i).padStart(64, '0'),
   }));
   j.transaction(() => {
-    j.addEvent({ level: 'info', kind: 'tick', message: String(i), sweepId: sweep.id });
-    j.replaceFileCache(sweep.path, entries);
+    j.events.add({ level: 'info', kind: 'tick', message: String(i), sweepId: sweep.id });
+    j.fileCache.replace(sweep.path, entries);
   });
   process.stdout.write('committed ' + i + '\\n');
 }
@@ -55,11 +55,11 @@ it('committed data survives a SIGKILL mid-write and the journal opens again', as
 
   // The WAL is recovered on open; everything announced as committed is there, nothing half-written is.
   const j = Journal.open(file);
-  const events = j.recentEvents(1_000_000);
+  const events = j.events.recent({ limit: 1_000_000 });
   const ticks = events.map((e) => Number(e.message));
   expect(Math.max(...ticks)).toBeGreaterThanOrEqual(lastCommitted);
   expect(new Set(ticks).size).toBe(ticks.length);
-  const cache = j.getFileCache('/out/experiments/s1');
+  const cache = j.fileCache.get('/out/experiments/s1');
   expect(cache.size).toBe(2000);
   const generations = new Set([...cache.values()].map((c) => c.size));
   expect(generations.size).toBe(1); // one whole transaction's rows, never a mix

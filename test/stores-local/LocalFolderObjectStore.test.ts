@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { SyncError } from '../../src/core/errors.js';
+import { SyncError } from '../../src/core/model/errors.js';
 import { LocalFolderObjectStore } from '../../src/core/stores/LocalFolderObjectStore.js';
 import type { ObjectInfo } from '../../src/core/stores/ObjectStore.js';
 

@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RemoteManifest } from '../../src/core/engine/RemoteManifest.js';
-import { SyncError } from '../../src/core/errors.js';
+import { SyncError } from '../../src/core/model/errors.js';
+import type { RemoteManifest } from '../../src/core/model/RemoteManifest.js';
+import type { CsvRow } from '../../src/core/model/types.js';
 import type { CatalogSweepWrite, RegistryRowWrite } from '../../src/core/stores/Catalog.js';
 import { COMPARISON_COLUMNS } from '../../src/core/stores/comparisonColumns.js';
 import { SqliteCatalog } from '../../src/core/stores/SqliteCatalog.js';
-import type { CsvRow } from '../../src/core/types.js';
 
 const dirs: string[] = [];
 afterAll(() => {

@@ -4,8 +4,8 @@
  * failure must leave no object under the key and no open multipart upload.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SyncError } from '../../src/core/errors.js';
-import type { S3RetryEvent } from '../../src/core/stores/S3ObjectStore.js';
+import type { S3RetryNotice as S3RetryEvent } from '../../src/core/model/destinations.js';
+import { SyncError } from '../../src/core/model/errors.js';
 import { type FlakyProxy, type ProxiedRequest, startFlakyProxy } from '../support/flakyProxy.js';
 import { openMultipartUploads, startTestS3, type TestS3 } from '../support/s3.js';
 import { MiB, readAll, sha256, storeFor, streamOf, testBytes } from './helpers.js';
@@ -154,7 +154,10 @@ describe('busy server', () => {
     const sig = await store.put('auth/x.json', Buffer.from('{}')).catch((e) => e);
     expect(sig.category).toBe('configuration');
     expect(sig.message).toMatch(/refused the access key \(SignatureDoesNotMatch\)/);
-    expect(sig.hint).toMatch(/R2_ACCESS_KEY_ID \/ R2_SECRET_ACCESS_KEY/);
+    expect(sig.action).toEqual({
+      kind: 'fix-setting',
+      settings: ['objectStore.accessKeyId', 'objectStore.secretAccessKey'],
+    });
     proxy.respond({ status: 403, code: 'AccessDenied', match: isPut });
     const denied = await store.put('auth/y.json', Buffer.from('{}')).catch((e) => e);
     expect(denied.category).toBe('configuration');

@@ -1,7 +1,8 @@
 /** Shared bits of the S3 store tests: deterministic test data and stream helpers. */
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { S3ObjectStore, type S3StoreConfig } from '../../src/core/stores/S3ObjectStore.js';
+import type { S3StoreConfig } from '../../src/core/model/destinations.js';
+import { S3ObjectStore } from '../../src/core/stores/S3ObjectStore.js';
 import type { TestS3 } from '../support/s3.js';
 
 export const MiB = 1024 * 1024;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SyncError } from '../../src/core/errors.js';
-import { backoffDelay, parseRetryAfter, retryAfterFromError, withRetry } from '../../src/core/retry.js';
+import { backoffDelay, parseRetryAfter, retryAfterFromError, withRetry } from '../../src/core/async/retry.js';
+import { SyncError } from '../../src/core/model/errors.js';
 
 describe('withRetry', () => {
   it('retries until success with full-jitter backoff', async () => {

@@ -6,8 +6,10 @@ import net from 'node:net';
 import { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SyncError } from '../../src/core/errors.js';
-import { resolveS3Config, S3_PRESETS, type S3ObjectStore } from '../../src/core/stores/S3ObjectStore.js';
+import { renderHint } from '../../src/cli/hints.js';
+import { SyncError } from '../../src/core/model/errors.js';
+import type { S3ObjectStore } from '../../src/core/stores/S3ObjectStore.js';
+import { resolveS3Config, S3_PRESETS } from '../../src/core/stores/s3Presets.js';
 import { openMultipartUploads, rawClient, startTestS3, type TestS3 } from '../support/s3.js';
 import { MiB, readAll, sha256, storeFor, streamOf, testBytes } from './helpers.js';
 
@@ -195,14 +197,19 @@ describe('list / copy / delete', () => {
 });
 
 describe('errors in plain words', () => {
-  it('wrong keys → configuration error naming the variables, never the secret', async () => {
+  it('wrong keys → configuration error pointing at the key settings, never the secret', async () => {
     const bad = storeFor(s3, { accessKeyId: 'WRONGKEYID', secretAccessKey: 'very-secret-value' });
     const err = await bad.put('x.txt', Buffer.from('x')).catch((e) => e);
     await bad.close();
     expect(err).toBeInstanceOf(SyncError);
     expect(err.category).toBe('configuration');
     expect(err.message).toMatch(/refused the access key/);
-    expect(err.hint).toMatch(/R2_ACCESS_KEY_ID \/ R2_SECRET_ACCESS_KEY/);
+    expect(err.action).toEqual({
+      kind: 'fix-setting',
+      settings: ['objectStore.accessKeyId', 'objectStore.secretAccessKey'],
+    });
+    // The CLI names the variables researchers use.
+    expect(renderHint(err.toAppError().hint)).toMatch(/R2_ACCESS_KEY_ID.*R2_SECRET_ACCESS_KEY/);
     expect(`${err.message} ${err.hint}`).not.toMatch(/very-secret-value|WRONGKEYID/);
   });
 
@@ -220,7 +227,7 @@ describe('errors in plain words', () => {
     },
   );
 
-  it('unknown bucket → configuration error naming the bucket and R2_BUCKET_NAME', async () => {
+  it('unknown bucket → configuration error naming the bucket, pointing at the bucket setting', async () => {
     const nobucket = storeFor(s3, { bucket: 'no-such-bucket-here' });
     const err = await nobucket.put('x.txt', Buffer.from('x')).catch((e) => e);
     const err2 = await nobucket.put('big.bin', streamOf(testBytes(9 * MiB))).catch((e) => e);
@@ -228,7 +235,11 @@ describe('errors in plain words', () => {
     for (const e of [err, err2]) {
       expect(e.category).toBe('configuration');
       expect(e.message).toMatch(/The bucket "no-such-bucket-here" does not exist at 127\.0\.0\.1:\d+/);
-      expect(e.hint).toMatch(/R2_BUCKET_NAME/);
+      expect(e.action).toMatchObject({
+        kind: 'fix-setting',
+        settings: ['objectStore.bucket', 'objectStore.endpoint'],
+      });
+      expect(renderHint(e.toAppError().hint)).toMatch(/R2_BUCKET_NAME/);
     }
   });
 

@@ -1,5 +1,5 @@
-import type { AppContext } from '../../src/core/app.js';
 import { openLocalApp } from './localApp.js';
+import type { AppContext } from './openApp.js';
 import type { TestS3 } from './s3.js';
 
 /** The variables a researcher sets for S3-compatible storage, pointing at a test S3 server. */

@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AppContext, openApp } from '../../src/core/app.js';
 import { loadConfig } from '../../src/core/config/loadConfig.js';
+import { type AppContext, openApp } from './openApp.js';
 
 /** An app on the embedded default (local folder + SQLite catalog) in a fresh temp home. */
 export async function openLocalApp(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SyncError } from '../../src/core/errors.js';
+import { SyncError } from '../../src/core/model/errors.js';
 import { parseCsv } from '../../src/core/sweep/csv.js';
 
 const notReady = (text: string) => {

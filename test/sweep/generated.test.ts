@@ -3,10 +3,12 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { countComparisonRows, countRegistryRows, readSweep } from '../../src/core/sweep/index.js';
-import type { SweepType } from '../../src/core/types.js';
+import type { SweepType } from '../../src/core/model/types.js';
+import { countComparisonRows, countRegistryRows } from '../../src/core/sweep/aggregates.js';
+import { assessCompletion } from '../../src/core/sweep/completion.js';
+import { detectLayout } from '../../src/core/sweep/layout.js';
 import { generateSweep, resumeSweep } from '../fixtures/generator.js';
-import { tempDirs } from './helpers.js';
+import { readSnapshot, tempDirs } from './helpers.js';
 
 const tmp = tempDirs();
 const LATER = () => Date.now() + 60_000;
@@ -34,12 +36,12 @@ const BRANCHES: Record<SweepType, string[]> = {
   'aggregate-only': [],
 };
 
-describe('readSweep on generated sweeps', () => {
+describe('reading generated sweeps', () => {
   for (const v of variants) {
     it(`reads a complete ${JSON.stringify(v)} sweep`, async () => {
       const root = await tmp();
       const g = await generateSweep({ root, pairs: 4, seed: 7, extras: true, ...v });
-      const s = await readSweep(g.dir, { now: LATER() });
+      const s = await readSnapshot(g.dir, { now: LATER() });
       expect(s.name).toBe(g.name);
       expect(s.layout.type).toBe(v.type);
       expect(s.layout.branches).toEqual(BRANCHES[v.type]);
@@ -82,9 +84,8 @@ describe('readSweep on generated sweeps', () => {
   it('sees a running sweep (half-written file) as running and refuses to read its aggregates', async () => {
     for (const type of ['balanced', 'ring'] as const) {
       const g = await generateSweep({ root: await tmp(), type, state: 'running' });
-      const s = readSweep(g.dir, { files: false });
+      const s = readSnapshot(g.dir, { files: false });
       await expect(s).rejects.toMatchObject({ category: 'not-ready' });
-      const { assessCompletion, detectLayout } = await import('../../src/core/sweep/index.js');
       const c = await assessCompletion(g.dir, await detectLayout(g.dir));
       expect(c.state, c.reason).toBe('running');
       expect(c.reason).toMatch(/still being written/);
@@ -94,9 +95,9 @@ describe('readSweep on generated sweeps', () => {
   it('sees a crashed sweep as running at first and incomplete once stale', async () => {
     for (const type of ['balanced', 'dealer', 'ring'] as const) {
       const g = await generateSweep({ root: await tmp(), type, state: 'crashed' });
-      const now = await readSweep(g.dir, { files: false });
+      const now = await readSnapshot(g.dir, { files: false });
       expect(now.completion.state, now.completion.reason).toBe('running');
-      const later = await readSweep(g.dir, { files: false, now: Date.now() + 60 * 60_000 });
+      const later = await readSnapshot(g.dir, { files: false, now: Date.now() + 60 * 60_000 });
       expect(later.completion.state, later.completion.reason).toBe('incomplete');
       expect(later.completion.runningRows).toBe(1);
     }
@@ -104,15 +105,15 @@ describe('readSweep on generated sweeps', () => {
 
   it('sees a failed sweep as failed', async () => {
     const g = await generateSweep({ root: await tmp(), type: 'balanced', state: 'failed' });
-    const s = await readSweep(g.dir, { files: false, now: LATER() });
+    const s = await readSnapshot(g.dir, { files: false, now: LATER() });
     expect(s.completion.state, s.completion.reason).toBe('failed');
   });
 
   it('shows the lossy resume: comparison rows shrink while registries grow', async () => {
     const g = await generateSweep({ root: await tmp(), type: 'balanced', pairs: 5 });
-    const before = await readSweep(g.dir, { now: LATER() });
+    const before = await readSnapshot(g.dir, { now: LATER() });
     await resumeSweep(g.dir, { newPairs: 2 });
-    const after = await readSweep(g.dir, { now: LATER() });
+    const after = await readSnapshot(g.dir, { now: LATER() });
     expect(countComparisonRows(before)).toBe(5);
     expect(countComparisonRows(after)).toBe(2);
     expect(countRegistryRows(after)).toBe(countRegistryRows(before) + 4);

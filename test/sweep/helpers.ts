@@ -1,7 +1,18 @@
 import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { afterEach } from 'vitest';
+import type { FileEntry } from '../../src/core/model/types.js';
+import { readAggregates, type SweepAggregates } from '../../src/core/sweep/aggregates.js';
+import {
+  assessCompletion,
+  type CompletionOptions,
+  DEFAULT_SETTLE_MS,
+  type SweepCompletion,
+} from '../../src/core/sweep/completion.js';
+import { confirmStillQuiet } from '../../src/core/sweep/confirmStillQuiet.js';
+import { detectLayout, type SweepLayout } from '../../src/core/sweep/layout.js';
+import { buildFileManifest } from '../../src/core/sweep/manifest.js';
 import { REGISTRY_HEADER_26 } from '../fixtures/plan.js';
 
 /** A fresh temp folder per test, removed afterwards. */
@@ -189,4 +200,36 @@ export function balancedSweepFiles(pairs = 2): Record<string, string> {
     }
   }
   return files;
+}
+
+/** A sweep folder read at one moment, the way a sync reads it. */
+export interface SweepSnapshot {
+  dir: string;
+  name: string;
+  layout: SweepLayout;
+  completion: SweepCompletion;
+  aggregates: SweepAggregates;
+  /** Every file, sorted by path; [] with `files: false`. */
+  files: FileEntry[];
+}
+
+/**
+ * Layout, completion, aggregates and (unless `files: false`) the file manifest — the reads a sync makes,
+ * in its order, with its re-check that a sweep judged complete stayed quiet (SyncError 'conflict'
+ * otherwise); a half-written aggregate file → SyncError 'not-ready'.
+ */
+export async function readSnapshot(
+  sweepDir: string,
+  opts: CompletionOptions & { files?: boolean } = {},
+): Promise<SweepSnapshot> {
+  const dir = resolve(sweepDir);
+  const layout = await detectLayout(dir);
+  const now = opts.now ?? Date.now();
+  const completion = await assessCompletion(dir, layout, { ...opts, now });
+  const aggregates = await readAggregates(dir, layout);
+  const files = opts.files === false ? [] : await buildFileManifest(dir);
+  if (completion.state === 'complete') {
+    await confirmStillQuiet(dir, layout, completion, files, opts.settleMs ?? DEFAULT_SETTLE_MS, now);
+  }
+  return { dir, name: basename(dir), layout, completion, aggregates, files };
 }

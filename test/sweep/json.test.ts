@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { SyncError } from '../../src/core/errors.js';
+import type { SyncError } from '../../src/core/model/errors.js';
 import { parseJsonLossless } from '../../src/core/sweep/json.js';
 
 const category = (text: string) => {

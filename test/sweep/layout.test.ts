@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { SyncError } from '../../src/core/errors.js';
+import type { SyncError } from '../../src/core/model/errors.js';
 import { archiveUnitOf, detectLayout } from '../../src/core/sweep/layout.js';
 import { balancedSweepFiles, csv, REGISTRY_26, registry, tempDirs, writeTree } from './helpers.js';
 

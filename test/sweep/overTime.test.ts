@@ -1,10 +1,11 @@
 /** Reading a sweep while the fixture generator writes it the way bilancio does (in place, no atomicity). */
 import { readdir } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { isSyncError } from '../../src/core/errors.js';
-import { assessCompletion, detectLayout, readSweep } from '../../src/core/sweep/index.js';
+import { isSyncError } from '../../src/core/model/errors.js';
+import { assessCompletion } from '../../src/core/sweep/completion.js';
+import { detectLayout } from '../../src/core/sweep/layout.js';
 import { writeSweepOverTime } from '../fixtures/generator.js';
-import { tempDirs } from './helpers.js';
+import { readSnapshot, tempDirs } from './helpers.js';
 
 const tmp = tempDirs();
 
@@ -45,7 +46,7 @@ describe('reading a sweep while it is written', () => {
             if (!dirs[0]) continue;
             dir = `${root}/${dirs[0]}`;
             // settleMs 0: only the terminal-signal and running-row logic is under test here.
-            const s = await readSweep(dir, { settleMs: 0, files: true });
+            const s = await readSnapshot(dir, { settleMs: 0, files: true });
             seen.add(s.completion.state);
             // Complete can only be seen once every pair has been written (and the terminal file after it).
             if (s.completion.state === 'complete') expect(pairsWritten).toBe(6);

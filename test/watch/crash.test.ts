@@ -7,7 +7,6 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openApp } from '../../src/core/app.js';
 import { loadConfig } from '../../src/core/config/loadConfig.js';
 import { Journal } from '../../src/core/journal/Journal.js';
 import { restoreSweep } from '../../src/core/restore/Restorer.js';
@@ -15,6 +14,7 @@ import { verifyRemote } from '../../src/core/restore/verifyRemote.js';
 import type { EngineEvent } from '../../src/shared/events.js';
 import { generateSweep } from '../fixtures/generator.js';
 import { s3Env } from '../support/cloudApp.js';
+import { openApp } from '../support/openApp.js';
 import { startTestPostgres } from '../support/postgres.js';
 import { openMultipartUploads, startTestS3 } from '../support/s3.js';
 import { hashTree } from '../support/tree.js';
@@ -167,9 +167,9 @@ describe.each(Object.keys(DESTINATIONS))('watch: killed and restarted, syncing t
     ) {
       const j = Journal.open(journalPath);
       try {
-        const row = j.getSweepByName(started.sweep)!;
+        const row = j.sweeps.byName(started.sweep)!;
         expect(row.state).toBe('queued');
-        expect(j.listAttempts({ sweepId: row.id, limit: 1 })[0]?.result).toBe('aborted');
+        expect(j.attempts.list({ sweepId: row.id, limit: 1 })[0]?.result).toBe('aborted');
       } finally {
         j.close();
       }
@@ -183,7 +183,7 @@ describe.each(Object.keys(DESTINATIONS))('watch: killed and restarted, syncing t
       () => {
         const j = Journal.open(journalPath);
         try {
-          const rows = j.listSweeps();
+          const rows = j.sweeps.list();
           return rows.length === sweeps.length && rows.every((r) => r.state === 'synced');
         } finally {
           j.close();

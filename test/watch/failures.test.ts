@@ -45,11 +45,11 @@ describe('watch: failures', () => {
     await service.start();
 
     const row = await waitFor('synced', () => {
-      const r = app.journal.getSweepByPath(sweep.dir);
+      const r = app.journal.sweeps.byPath(sweep.dir);
       return r?.state === 'synced' ? r : null;
     });
     expect(modified).not.toBeNull();
-    const attempts = app.journal.listAttempts({ sweepId: row.id }).reverse();
+    const attempts = app.journal.attempts.list({ sweepId: row.id }).reverse();
     expect(attempts.map((a) => a.result)).toEqual(['aborted', 'synced']);
     expect(attempts[0]!.error).toMatch(/changed while it was being archived/);
     const states = ofType(events, 'sweep-state').map((e) => e.event.state);
@@ -60,7 +60,7 @@ describe('watch: failures', () => {
       'syncing',
       'synced',
     ]);
-    expect(app.journal.latestRevision(row.id)?.revision).toBe(1); // the abandoned attempt committed nothing
+    expect(app.journal.revisions.latest(row.id)?.revision).toBe(1); // the abandoned attempt committed nothing
 
     const out = join(tmp.path, 'restored');
     await restoreSweep(app.store, 'touched', out);
@@ -84,7 +84,7 @@ describe('watch: failures', () => {
     );
     store.down = false;
     const row = await waitFor('synced after the destination returned', () => {
-      const r = app.journal.getSweepByPath(sweep.dir);
+      const r = app.journal.sweeps.byPath(sweep.dir);
       return r?.state === 'synced' ? r : null;
     });
 
@@ -106,10 +106,10 @@ describe('watch: failures', () => {
       if (syncingAt[i + 1] !== undefined)
         expect(syncingAt[i + 1]!).toBeGreaterThanOrEqual(Date.parse(f.event.nextRetryAt!) - 5);
     }
-    const results = app.journal.listAttempts({ sweepId: row.id }).map((a) => a.result);
+    const results = app.journal.attempts.list({ sweepId: row.id }).map((a) => a.result);
     expect(results[0]).toBe('synced');
     expect(results.filter((r) => r === 'failed').length).toBe(failed.length);
-    expect(app.journal.getSweep(row.id)?.attempts).toBe(0); // a success resets the back-off
+    expect(app.journal.sweeps.get(row.id)?.attempts).toBe(0); // a success resets the back-off
 
     const out = join(tmp.path, 'restored');
     await restoreSweep(app.store, 'patient', out);
@@ -128,17 +128,17 @@ describe('watch: failures', () => {
     cleanups.push(() => service.stop());
     await service.start();
     const row = await waitFor('given up', () => {
-      const r = app.journal.getSweepByPath(sweep.dir);
+      const r = app.journal.sweeps.byPath(sweep.dir);
       return r?.state === 'failed' && r.nextRetryAt === null && r.attempts >= 3 ? r : null;
     });
     expect(row.stateReason).toMatch(/gave up after 3 failed attempts: The destination is unreachable/);
     expect(row.lastError).toMatch(/unreachable/);
     await new Promise((r) => setTimeout(r, 500));
-    expect(app.journal.listAttempts({ sweepId: row.id })).toHaveLength(3);
+    expect(app.journal.attempts.list({ sweepId: row.id })).toHaveLength(3);
 
     store.down = false;
     service.retry('given_up');
-    await waitFor('synced after the manual retry', () => app.journal.getSweep(row.id)?.state === 'synced');
+    await waitFor('synced after the manual retry', () => app.journal.sweeps.get(row.id)?.state === 'synced');
     expect(ofType(events, 'sync-finished')).toHaveLength(1);
   });
 
@@ -154,7 +154,7 @@ describe('watch: failures', () => {
     cleanups.push(() => service.stop());
     await service.start();
     expect(service.paused).toMatchObject({ by: 'user', reason: 'test' });
-    await waitFor('queued (settled)', () => app.journal.getSweepByPath(sweep.dir)?.state === 'queued');
+    await waitFor('queued (settled)', () => app.journal.sweeps.byPath(sweep.dir)?.state === 'queued');
     await new Promise((r) => setTimeout(r, 200));
     expect(ofType(events, 'sync-started')).toHaveLength(0);
     expect(service.resumeSyncing('app')).toBe(false);
@@ -166,7 +166,7 @@ describe('watch: failures', () => {
     expect(ofType(events, 'sync-started')).toHaveLength(0);
     await waitFor(
       'synced after the timed pause',
-      () => app.journal.getSweepByPath(sweep.dir)?.state === 'synced',
+      () => app.journal.sweeps.byPath(sweep.dir)?.state === 'synced',
     );
     expect(ofType(events, 'resumed').map((e) => e.event.by)).toEqual(['timer']);
   });

@@ -2,12 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { AppContext } from '../../src/core/app.js';
 import { SyncEngine } from '../../src/core/engine/SyncEngine.js';
-import { SyncError } from '../../src/core/errors.js';
+import { SyncError } from '../../src/core/model/errors.js';
 import type { ObjectInfo, ObjectStore, PutOptions } from '../../src/core/stores/ObjectStore.js';
 import { WatchService, type WatchServiceOptions } from '../../src/core/watch/WatchService.js';
 import type { EngineEvent } from '../../src/shared/events.js';
+import type { AppContext } from '../support/openApp.js';
 
 export async function tempDir(prefix = 'bsync-watch-'): Promise<{ path: string; dispose(): Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), prefix));

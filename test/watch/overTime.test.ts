@@ -47,9 +47,9 @@ describe('watch: a sweep written over time', () => {
       const name = `${type}_over_time`;
       const checks: Array<Promise<void>> = [];
       const checkNothingSynced = (when: string) => {
-        const row = app.journal.getSweepByName(name);
+        const row = app.journal.sweeps.byName(name);
         if (row) {
-          expect(app.journal.latestRevision(row.id), when).toBeNull();
+          expect(app.journal.revisions.latest(row.id), when).toBeNull();
           expect(row.state, when).not.toBe('syncing');
           expect(row.state, when).not.toBe('synced');
         }
@@ -88,10 +88,10 @@ describe('watch: a sweep written over time', () => {
 
       // Nothing more happens afterwards: one attempt, one revision.
       await new Promise((r) => setTimeout(r, SETTLE_MS * 2));
-      const row = app.journal.getSweepByName(name)!;
+      const row = app.journal.sweeps.byName(name)!;
       expect(row.state).toBe('synced');
-      expect(app.journal.listAttempts({ sweepId: row.id }).map((a) => a.result)).toEqual(['synced']);
-      expect(app.journal.listRevisions(row.id).map((r) => r.revision)).toEqual([1]);
+      expect(app.journal.attempts.list({ sweepId: row.id }).map((a) => a.result)).toEqual(['synced']);
+      expect(app.journal.revisions.list(row.id).map((r) => r.revision)).toEqual([1]);
       // The states went through the pipeline in order, ending synced.
       const states = ofType(events, 'sweep-state')
         .filter((e) => e.event.sweep === name)
@@ -122,13 +122,13 @@ describe('watch: a sweep written over time', () => {
     const { service, events } = watchService(app, { roots: [root] });
     cleanups.push(() => service.stop());
     await service.start();
-    const row = app.journal.getSweepByPath(crashed.dir)!;
+    const row = app.journal.sweeps.byPath(crashed.dir)!;
     expect(row.state).toBe('incomplete');
     await new Promise((r) => setTimeout(r, 300));
     expect(ofType(events, 'sync-started')).toHaveLength(0);
 
     service.retry('crashed', { allowIncomplete: true });
-    await waitFor('the incomplete sweep to sync', () => app.journal.getSweep(row.id)?.state === 'synced');
-    expect(app.journal.latestRevision(row.id)?.revision).toBe(1);
+    await waitFor('the incomplete sweep to sync', () => app.journal.sweeps.get(row.id)?.state === 'synced');
+    expect(app.journal.revisions.latest(row.id)?.revision).toBe(1);
   });
 });

@@ -3,7 +3,9 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runPool } from '../../src/core/runPool.js';
+import { runPool } from '../../src/core/async/runPool.js';
+import { SweepStates } from '../../src/core/watch/SweepStates.js';
+import { syncRecorded } from '../../src/core/watch/syncRecorded.js';
 import { generateSweep } from '../fixtures/generator.js';
 import { openLocalApp } from '../support/localApp.js';
 import { tempDir, watchService } from './helpers.js';
@@ -39,11 +41,15 @@ describe('watch: start-up over many synced sweeps', () => {
     const generatedMs = Date.now() - t;
     t = Date.now();
     await runPool(names, 3, async (n) => {
-      const r = await app.engine.syncSweep(join(root, n), { full: true });
+      const r = await syncRecorded(
+        { engine: app.engine, journal: app.journal, states: new SweepStates(app.journal) },
+        join(root, n),
+        { full: true },
+      );
       expect(r.result).toBe('synced');
     });
     const syncedMs = Date.now() - t;
-    const attemptsBefore = app.journal.listAttempts().length;
+    const attemptsBefore = app.journal.attempts.list().length;
     expect(attemptsBefore).toBe(SWEEPS);
 
     // The watch service, on a counting engine: it must not even ask the engine (which would stat every file).
@@ -63,10 +69,10 @@ describe('watch: start-up over many synced sweeps', () => {
     expect(reconciled).toMatchObject({ sweeps: SWEEPS, unchanged: SWEEPS, trigger: 'startup' });
     await service.whenIdle();
     expect(engineCalls).toBe(0);
-    const after = app.journal.listAttempts();
+    const after = app.journal.attempts.list();
     expect(after.length).toBe(attemptsBefore);
     expect(after.every((a) => a.result === 'synced')).toBe(true);
-    expect(app.journal.listSweeps().every((s) => s.state === 'synced')).toBe(true);
+    expect(app.journal.sweeps.list().every((s) => s.state === 'synced')).toBe(true);
     console.log(
       `start-up over ${SWEEPS} synced sweeps × ${first.files.length} files: ${startMs} ms ` +
         `(watcher + reconcile; generation ${generatedMs} ms, first sync of all ${syncedMs} ms)`,

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../../core/config/loadConfig.js';
-import { runDoctor } from '../../core/doctor.js';
-import { type ErrorCategory, EXIT_CODES } from '../../core/errors.js';
+import { EXIT_CODES } from '../../shared/errors.js';
+import { renderHint } from '../hints.js';
 import { printJson } from '../output.js';
 import { runCommand } from '../run.js';
 
@@ -14,21 +13,23 @@ export function registerDoctor(program: Command): void {
     )
     .option('--json', 'print JSON')
     .action((opts: { json?: boolean }) =>
-      runCommand(opts, async () => {
-        const report = await runDoctor(loadConfig());
-        const failed = report.checks.filter((c) => !c.ok);
-        if (opts.json) printJson(report);
+      runCommand(opts, async (service) => {
+        const { settings, destinations } = await service.call('settings.get', {});
+        const { checks } = await service.call('settings.test', { changes: {} });
+        const failed = checks.filter((c) => !c.ok);
+        if (opts.json) printJson({ config: { destinations, settings }, checks });
         else {
-          for (const c of report.checks) {
+          for (const c of checks) {
+            const hint = renderHint(c.hint);
             console.log(
-              `${c.ok ? 'ok  ' : 'FAIL'}  ${c.name}\n      ${c.detail}${c.hint ? `\n      → ${c.hint}` : ''}`,
+              `${c.ok ? 'ok  ' : 'FAIL'}  ${c.name}\n      ${c.detail}${hint ? `\n      → ${hint}` : ''}`,
             );
           }
         }
         if (failed.length > 0) {
           // The exit code follows the first failure's category (configuration vs transient …).
-          process.exitCode = EXIT_CODES[(failed[0]!.category as ErrorCategory | undefined) ?? 'internal'];
-          if (!opts.json) console.error(`${failed.length} of ${report.checks.length} checks failed.`);
+          process.exitCode = EXIT_CODES[failed[0]!.category ?? 'internal'];
+          if (!opts.json) console.error(`${failed.length} of ${checks.length} checks failed.`);
         }
       }),
     );

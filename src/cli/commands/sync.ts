@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
-import { openApp } from '../../core/app.js';
-import { SyncError } from '../../core/errors.js';
-import { SWEEP_TYPES, type SweepType } from '../../core/types.js';
+import { SyncError } from '../../core/model/errors.js';
+import type { SyncResultData } from '../../shared/commands.js';
+import { SWEEP_TYPES, type SweepType } from '../../shared/states.js';
+import { withHint } from '../hints.js';
+import { runJob } from '../jobs.js';
 import { formatBytes, formatDuration, printJson, table } from '../output.js';
 import { createProgressReporter } from '../progress.js';
 import { runCommand } from '../run.js';
@@ -21,58 +23,53 @@ export function registerSync(program: Command): void {
     .option('--no-wait', "don't wait for a just-finished sweep to settle; fail instead")
     .option('--json', 'print the result as JSON (progress as JSON lines)')
     .action((sweepPath: string, opts: SyncCliOptions) =>
-      runCommand(opts, async () => {
+      runCommand(opts, async (service) => {
         const type = parseType(opts.type);
-        const app = await openApp();
-        try {
-          const controller = new AbortController();
-          const stop = () =>
-            controller.abort(
-              new SyncError(
-                'transient',
-                'Interrupted; nothing was committed.',
-                'Run the same sync again to finish it.',
-              ),
-            );
-          process.once('SIGINT', stop);
-          process.once('SIGTERM', stop);
-          const result = await app.engine.syncSweep(sweepPath, {
-            name: opts.name,
-            type,
-            full: opts.full ?? false,
-            dryRun: opts.dryRun ?? false,
-            allowIncomplete: opts.allowIncomplete ?? false,
-            waitForSettle: opts.wait !== false,
-            signal: controller.signal,
-            onEvent: createProgressReporter({ json: opts.json }),
-          });
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          if (opts.json) return printJson(result);
-          if (result.result === 'dry-run') {
-            console.log(
-              `Dry run: ${result.sweep} would be synced as revision ${result.revision}${result.full ? ' (with run data)' : ''}.`,
-            );
-            console.log(
-              table(
-                ['object', 'action', 'source size'],
-                result.objects.map((o) => [o.key, o.action, formatBytes(o.sourceBytes)]),
-              ),
-            );
-          } else if (result.result === 'noop') {
-            console.log(`${result.sweep} is already synced (revision ${result.revision}): nothing uploaded.`);
-          } else {
-            console.log(
-              `${result.sweep} synced as revision ${result.revision}${result.full ? ' with run data' : ' (aggregates; add --full for run data)'}: ` +
-                `${result.objectsUploaded} object(s) uploaded (${formatBytes(result.bytesUploaded)}), ${result.objectsReused} unchanged, in ${formatDuration(result.durationMs)}.`,
-            );
-          }
-          for (const w of result.warnings) console.error(`warning: ${w}`);
-        } finally {
-          await app.close();
-        }
+        const report = createProgressReporter({ json: opts.json });
+        const warned = new Set<string>();
+        const result = (await runJob(
+          service,
+          () =>
+            service.call('sync.start', {
+              path: sweepPath,
+              name: opts.name,
+              type,
+              full: opts.full ?? false,
+              dryRun: opts.dryRun ?? false,
+              allowIncomplete: opts.allowIncomplete ?? false,
+              waitForSettle: opts.wait !== false,
+            }),
+          (e) => {
+            if (e.event.type === 'warning') warned.add(e.event.message);
+            report(e);
+          },
+        )) as SyncResultData;
+        if (opts.json) return printJson(result);
+        printSyncResult(result);
+        for (const w of result.warnings) if (!warned.has(w)) console.error(`warning: ${withHint(w, null)}`);
       }),
     );
+}
+
+function printSyncResult(result: SyncResultData): void {
+  if (result.result === 'dry-run') {
+    console.log(
+      `Dry run: ${result.sweep} would be synced as revision ${result.revision}${result.full ? ' (with run data)' : ''}.`,
+    );
+    console.log(
+      table(
+        ['object', 'action', 'source size'],
+        result.objects.map((o) => [o.key, o.action, formatBytes(o.sourceBytes)]),
+      ),
+    );
+  } else if (result.result === 'noop') {
+    console.log(`${result.sweep} is already synced (revision ${result.revision}): nothing uploaded.`);
+  } else {
+    console.log(
+      `${result.sweep} synced as revision ${result.revision}${result.full ? ' with run data' : ' (aggregates; add --full for run data)'}: ` +
+        `${result.objectsUploaded} object(s) uploaded (${formatBytes(result.bytesUploaded)}), ${result.objectsReused} unchanged, in ${formatDuration(result.durationMs)}.`,
+    );
+  }
 }
 
 interface SyncCliOptions {

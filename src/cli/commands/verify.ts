@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
-import { openApp } from '../../core/app.js';
-import { SyncError } from '../../core/errors.js';
-import { verifyRemote } from '../../core/restore/verifyRemote.js';
+import type { z } from 'zod';
+import { SyncError } from '../../core/model/errors.js';
+import type { verifyReportSchema } from '../../shared/commands.js';
+import { runJob } from '../jobs.js';
 import { formatBytes, printJson } from '../output.js';
+import { createProgressReporter } from '../progress.js';
 import { runCommand } from '../run.js';
 import { parseRevision } from './revisions.js';
 
@@ -15,30 +17,33 @@ export function registerVerify(program: Command): void {
     .option('--deep', 'download and hash every object, not only its metadata')
     .option('--json', 'print JSON')
     .action((name: string, opts: { revision?: string; deep?: boolean; json?: boolean }) =>
-      runCommand(opts, async () => {
+      runCommand(opts, async (service) => {
         const revision = parseRevision(opts.revision);
-        const app = await openApp();
-        try {
-          const report = await verifyRemote(app.store, name, { revision, deep: opts.deep ?? false });
-          if (opts.json) printJson(report);
-          else {
-            for (const p of report.problems) console.log(`  ${p.key}: ${p.problem}`);
-            console.log(
-              `${report.sweep} revision ${report.revision}: ${report.objects} objects, ${formatBytes(report.bytes)}, ` +
-                (report.problems.length === 0
-                  ? `all match the manifest${opts.deep ? ' (content hashed)' : ''}.`
-                  : `${report.problems.length} problem(s).`),
-            );
-          }
-          if (report.problems.length > 0) {
-            throw new SyncError(
-              'integrity',
-              `${report.problems.length} object(s) of ${name} don't match the manifest.`,
-              'Sync the sweep again from its folder to repair them.',
-            );
-          }
-        } finally {
-          await app.close();
+        const report = createProgressReporter({ quiet: opts.json || !opts.deep });
+        const result = (await runJob(
+          service,
+          () => service.call('verify.start', { sweep: name, revision, deep: opts.deep ?? false }),
+          report,
+        )) as z.infer<typeof verifyReportSchema>;
+        if (opts.json) printJson(result);
+        else {
+          for (const p of result.problems) console.log(`  ${p.key}: ${p.problem}`);
+          console.log(
+            `${result.sweep} revision ${result.revision}: ${result.objects} objects, ${formatBytes(result.bytes)}, ` +
+              (result.problems.length === 0
+                ? `all match the manifest${opts.deep ? ' (content hashed)' : ''}.`
+                : `${result.problems.length} problem(s).`),
+          );
+        }
+        if (result.problems.length > 0) {
+          throw new SyncError(
+            'integrity',
+            `${result.problems.length} object(s) of ${name} don't match the manifest.`,
+            {
+              text: 'Sync the sweep again from its folder to repair them.',
+              action: { kind: 'sync-again', sweep: name },
+            },
+          );
         }
       }),
     );

@@ -1,14 +1,11 @@
-import { existsSync, mkdirSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { openApp } from '../../core/app.js';
-import { loadConfig } from '../../core/config/loadConfig.js';
-import { EXIT_CODES, SyncError } from '../../core/errors.js';
-import { Journal } from '../../core/journal/Journal.js';
-import { clearPause, parseDuration, readPause, requestRetry, writePause } from '../../core/watch/index.js';
-import { acquireWatchLock } from '../../core/watch/instanceLock.js';
-import { WatchService } from '../../core/watch/WatchService.js';
-import type { EngineEvent } from '../../shared/events.js';
+import { SyncError } from '../../core/model/errors.js';
+import type { AppService } from '../../core/service/AppService.js';
+import { parseDuration } from '../../core/watch/pause.js';
+import { EXIT_CODES } from '../../shared/errors.js';
+import type { AppEvent } from '../../shared/events.js';
 import { formatDuration, printJson } from '../output.js';
 import { createProgressReporter } from '../progress.js';
 import { runCommand } from '../run.js';
@@ -36,7 +33,9 @@ export function registerWatch(program: Command): void {
     .option('--once', 'sync what is finished now, then exit (no file watching)')
     .option('--concurrency <n>', 'sweeps synced at once (default 1)')
     .option('--reconcile-minutes <n>', 'full rescan interval in minutes, 0 = off (default 10)')
-    .action((dirs: string[], opts: WatchCliOptions) => runCommand(opts, () => runWatch(dirs, opts)));
+    .action((dirs: string[], opts: WatchCliOptions) =>
+      runCommand(opts, (service) => runWatch(service, dirs, opts)),
+    );
 
   program
     .command('retry')
@@ -45,13 +44,14 @@ export function registerWatch(program: Command): void {
     .option('--allow-incomplete', 'sync a crashed (incomplete) sweep as it stands')
     .option('--json', 'print JSON')
     .action((sweep: string, opts: { allowIncomplete?: boolean; json?: boolean }) =>
-      runCommand(opts, async () =>
-        withJournal((journal) => {
-          const row = requestRetry(journal, sweep, { allowIncomplete: opts.allowIncomplete ?? false });
-          if (opts.json) return printJson({ sweep: row });
-          console.log(`${row.name} is queued; a running \`bilancio-sync watch\` picks it up within seconds.`);
-        }),
-      ),
+      runCommand(opts, async (service) => {
+        const { sweep: row } = await service.call('sync.retry', {
+          sweep,
+          allowIncomplete: opts.allowIncomplete ?? false,
+        });
+        if (opts.json) return printJson({ sweep: row });
+        console.log(`${row.name} is queued; a running \`bilancio-sync watch\` picks it up within seconds.`);
+      }),
     );
 
   program
@@ -60,28 +60,21 @@ export function registerWatch(program: Command): void {
     .option('--for <duration>', 'e.g. 1h, 30m, 2h30m; without it, until `bilancio-sync resume`')
     .option('--json', 'print JSON')
     .action((opts: { for?: string; json?: boolean }) =>
-      runCommand(opts, async () =>
-        withJournal((journal) => {
-          let forMs: number | null = null;
-          if (opts.for !== undefined) {
-            forMs = parseDuration(opts.for);
-            if (forMs === null || forMs <= 0)
-              throw new SyncError('usage', `"${opts.for}" is not a duration.`, 'Use e.g. 1h, 30m or 2h30m.');
-          }
-          const pause = writePause(journal, { by: 'user', forMs, reason: 'paused from the command line' });
-          journal.addEvent({
-            level: 'info',
-            kind: 'paused',
-            message: `syncing paused by the user${pause.until ? ` until ${pause.until}` : ''}`,
-          });
-          if (opts.json) return printJson({ pause });
-          console.log(
-            pause.until
-              ? `Syncing paused until ${new Date(pause.until).toLocaleString()}.`
-              : 'Syncing paused until `bilancio-sync resume`.',
-          );
-        }),
-      ),
+      runCommand(opts, async (service) => {
+        let forMs: number | null = null;
+        if (opts.for !== undefined) {
+          forMs = parseDuration(opts.for);
+          if (forMs === null || forMs <= 0)
+            throw new SyncError('usage', `"${opts.for}" is not a duration.`, 'Use e.g. 1h, 30m or 2h30m.');
+        }
+        const { pause } = await service.call('sync.pause', { forMs, reason: 'paused from the command line' });
+        if (opts.json) return printJson({ pause });
+        console.log(
+          pause.until
+            ? `Syncing paused until ${new Date(pause.until).toLocaleString()}.`
+            : 'Syncing paused until `bilancio-sync resume`.',
+        );
+      }),
     );
 
   program
@@ -89,35 +82,18 @@ export function registerWatch(program: Command): void {
     .description('Resume background syncing')
     .option('--json', 'print JSON')
     .action((opts: { json?: boolean }) =>
-      runCommand(opts, async () =>
-        withJournal((journal) => {
-          const was = readPause(journal);
-          clearPause(journal, 'user');
-          if (was)
-            journal.addEvent({ level: 'info', kind: 'resumed', message: 'syncing resumed by the user' });
-          if (opts.json) return printJson({ resumed: was !== null });
-          console.log(was ? 'Syncing resumed.' : 'Syncing was not paused.');
-        }),
-      ),
+      runCommand(opts, async (service) => {
+        const { resumed } = await service.call('sync.resume', {});
+        if (opts.json) return printJson({ resumed });
+        console.log(resumed ? 'Syncing resumed.' : 'Syncing was not paused.');
+      }),
     );
 }
 
-async function withJournal(body: (journal: Journal) => void): Promise<void> {
-  const config = loadConfig();
-  mkdirSync(dirname(config.journalPath), { recursive: true });
-  const journal = Journal.open(config.journalPath);
-  try {
-    body(journal);
-  } finally {
-    journal.close();
-  }
-}
-
-async function runWatch(dirs: string[], opts: WatchCliOptions): Promise<void> {
+async function runWatch(service: AppService, dirs: string[], opts: WatchCliOptions): Promise<void> {
   const roots = resolveRoots(dirs);
-  const config = loadConfig();
-  if (opts.settle !== undefined)
-    config.settleMs = Math.round(positiveNumber(opts.settle, '--settle', true) * 1000);
+  const settleMs =
+    opts.settle === undefined ? undefined : Math.round(positiveNumber(opts.settle, '--settle', true) * 1000);
   const concurrency =
     opts.concurrency === undefined ? 1 : Math.floor(positiveNumber(opts.concurrency, '--concurrency'));
   const reconcileMinutes =
@@ -125,26 +101,8 @@ async function runWatch(dirs: string[], opts: WatchCliOptions): Promise<void> {
       ? 10
       : positiveNumber(opts.reconcileMinutes, '--reconcile-minutes', true);
 
-  const lock = acquireWatchLock(config.paths.dataDir);
-  const app = await openApp(config).catch((e: unknown) => {
-    lock.release();
-    throw e;
-  });
   const report = createWatchReporter(opts.json ?? false);
-  const service = new WatchService(
-    { engine: app.engine, journal: app.journal },
-    {
-      roots,
-      full: opts.full,
-      settleMs: config.settleMs,
-      concurrency: Math.max(1, concurrency),
-      reconcileIntervalMs: reconcileMinutes * 60_000,
-      watch: !opts.once,
-      journalPollMs: opts.once ? 0 : 2_000,
-      onEvent: report,
-    },
-  );
-
+  const unsubscribe = service.subscribe(report);
   let stopping: Promise<void> | null = null;
   let signals = 0;
   let markStopped: () => void = () => {};
@@ -152,7 +110,7 @@ async function runWatch(dirs: string[], opts: WatchCliOptions): Promise<void> {
     markStopped = res;
   });
   const stop = (why: string) => {
-    stopping ??= service.stop(why).finally(markStopped);
+    stopping ??= service.stopWatching(why).finally(markStopped);
     return stopping;
   };
   const onSignal = (signal: NodeJS.Signals) => {
@@ -168,15 +126,23 @@ async function runWatch(dirs: string[], opts: WatchCliOptions): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    await service.start();
+    const watcher = await service.startWatching({
+      roots,
+      full: opts.full,
+      settleMs,
+      concurrency: Math.max(1, concurrency),
+      reconcileIntervalMs: reconcileMinutes * 60_000,
+      watch: !opts.once,
+      journalPollMs: opts.once ? 0 : 2_000,
+    });
     if (opts.once) {
-      await service.whenIdle();
+      await watcher.whenIdle();
       await stop('done');
-      if (service.failures.length > 0) {
-        const f = service.failures[0]!;
+      if (watcher.failures.length > 0) {
+        const f = watcher.failures[0]!;
         if (!opts.json)
           process.stderr.write(
-            `${service.failures.length} sweep(s) failed; first: ${f.sweep}: ${f.message}\n`,
+            `${watcher.failures.length} sweep(s) failed; first: ${f.sweep}: ${f.message}\n`,
           );
         process.exitCode = EXIT_CODES[f.category as keyof typeof EXIT_CODES] ?? EXIT_CODES.internal;
       }
@@ -187,8 +153,7 @@ async function runWatch(dirs: string[], opts: WatchCliOptions): Promise<void> {
     await stop('closing');
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await app.close();
-    lock.release();
+    unsubscribe();
   }
 }
 
@@ -227,11 +192,12 @@ function positiveNumber(text: string, flag: string, allowZero = false): number {
 }
 
 /** JSON lines with --json; otherwise engine progress bars plus one line per state change on stderr. */
-function createWatchReporter(json: boolean): (e: EngineEvent) => void {
+function createWatchReporter(json: boolean): (e: AppEvent) => void {
   const engine = createProgressReporter({ json });
   if (json) return engine;
   const line = (text: string) => process.stderr.write(`${new Date().toTimeString().slice(0, 8)}  ${text}\n`);
-  return (e) => {
+  return (envelope) => {
+    const e = envelope.event;
     switch (e.type) {
       case 'watch-started':
         line(
@@ -266,17 +232,17 @@ function createWatchReporter(json: boolean): (e: EngineEvent) => void {
             ? `${e.sweep}: already synced (revision ${e.revision})`
             : `${e.sweep}: synced as revision ${e.revision} in ${formatDuration(e.durationMs)}`,
         );
-        engine(e);
+        engine(envelope);
         break;
       case 'sync-failed':
-        engine(e);
+        engine(envelope);
         line(`${e.sweep}: attempt ended: ${e.message}`);
         break;
       case 'watch-stopped':
         line(`stopped (${e.reason})`);
         break;
       default:
-        engine(e);
+        engine(envelope);
     }
   };
 }

@@ -17,8 +17,8 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
-import { SyncError } from '../errors.js';
-import type { FileEntry } from '../types.js';
+import { SyncError } from '../model/errors.js';
+import type { FileEntry } from '../model/types.js';
 import { memberPathProblem, resolveInside } from './memberPath.js';
 
 export { moveIntoPlace } from './moveIntoPlace.js';

@@ -20,8 +20,8 @@ import { open } from 'node:fs/promises';
 import { PassThrough, type Readable } from 'node:stream';
 import { createGzip, type ZlibOptions, constants as zc } from 'node:zlib';
 import { Header, Pax } from 'tar';
-import { SyncError } from '../errors.js';
-import type { FileEntry } from '../types.js';
+import { SyncError } from '../model/errors.js';
+import type { FileEntry } from '../model/types.js';
 import { memberPathProblem, resolveInside } from './memberPath.js';
 
 export interface ArchiveOptions {

@@ -12,8 +12,8 @@
  */
 import { copyFile, lstat, mkdir, rename, rm, rmdir, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
-import { SyncError } from '../errors.js';
-import { runPool } from '../runPool.js';
+import { runPool } from '../async/runPool.js';
+import { SyncError } from '../model/errors.js';
 import { memberPathProblem, resolveInside } from './memberPath.js';
 
 export interface MoveOptions {
@@ -56,7 +56,11 @@ export async function moveIntoPlace(
     throw new SyncError(
       'conflict',
       `${path.join(targetDir, existing[0]!)} already exists${more}`,
-      'Choose an empty folder or pass --overwrite',
+      {
+        text: 'Choose an empty folder, or allow replacing the files there.',
+        action: { kind: 'choose-empty-folder', overwriteAllowed: true },
+      },
+      { code: 'target-not-empty' },
     );
   }
 

@@ -2,24 +2,18 @@ import { existsSync, readFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
-import { SyncError } from '../errors.js';
-import { resolveS3Config, type S3PresetName, type S3StoreConfig } from '../stores/s3Presets.js';
+import type { SecretSetting } from '../../shared/commands.js';
+import type { CatalogConfig, ObjectStoreConfig, S3PresetName } from '../model/destinations.js';
+import { S3_PRESET_NAMES } from '../model/destinations.js';
+import { SyncError, settingHint } from '../model/errors.js';
+import { recognizeEndpoint, resolveS3Config } from '../stores/s3Presets.js';
 import { type AppPaths, appPaths } from './paths.js';
 import { type ConfigFile, configFileSchema } from './schema.js';
 
-export type S3Preset = S3PresetName;
-
-export type ObjectStoreConfig =
-  | { kind: 'local'; root: string }
-  | ({ kind: 's3'; preset: S3Preset } & S3StoreConfig & { prefix: string; forcePathStyle: boolean });
-
-export type CatalogConfig =
-  | { kind: 'sqlite'; path: string }
-  | { kind: 'postgres'; url: string }
-  | { kind: 'supabase'; url: string; key: string };
-
 export interface AppConfig {
   paths: AppPaths;
+  /** config.json (or the file BILANCIO_SYNC_CONFIG names), whether it exists or not. */
+  configPath: string;
   journalPath: string;
   owner: string;
   sourceHost: string;
@@ -28,6 +22,10 @@ export interface AppConfig {
   compressionLevel: number;
   archiveConcurrency: number;
   settleMs: number;
+  /** Experiments folders the app watches (config.json). */
+  watchedFolders: string[];
+  /** Where secrets saved from the app live, as config.json records it. */
+  secretStore: 'keychain' | 'file' | null;
   /** The files that contributed settings, for `status` and `doctor`. */
   sources: string[];
 }
@@ -37,44 +35,75 @@ export interface AppConfig {
  * in the config folder, the config file; what none of them sets falls back to the embedded default
  * (a local archive folder and a local SQLite catalog in the app's data folder).
  */
-export function loadConfig(options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): AppConfig {
+export interface LoadConfigOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Values from the SecretStore: weaker than the environment, stronger than config.json. */
+  secrets?: Partial<Record<SecretSetting, string>>;
+  /** A config file's content to use instead of reading it (a draft being validated or tested). */
+  file?: ConfigFile | null;
+}
+
+/** The environment as settings see it (process environment over the .env files), and where the files are. */
+export function configLocation(options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): {
+  env: NodeJS.ProcessEnv;
+  paths: AppPaths;
+  configPath: string;
+  /** The .env files that were read, weakest first. */
+  dotenvFiles: string[];
+  /** Which variables came from a .env file rather than the process environment. */
+  fromDotenv: Set<string>;
+} {
   const baseEnv = options.env ?? process.env;
   const paths = appPaths(baseEnv);
-  const sources: string[] = [];
-
-  const dotenvFiles = [join(options.cwd ?? process.cwd(), '.env'), join(paths.configDir, '.env')];
-  const fromDotenv: Record<string, string> = {};
-  for (const file of dotenvFiles.reverse()) {
+  const candidates = [join(options.cwd ?? process.cwd(), '.env'), join(paths.configDir, '.env')];
+  const fromDotenvValues: Record<string, string> = {};
+  const dotenvFiles: string[] = [];
+  for (const file of candidates.reverse()) {
     if (!existsSync(file)) continue;
-    Object.assign(fromDotenv, parseDotenv(readFileSync(file)));
-    sources.push(file);
+    Object.assign(fromDotenvValues, parseDotenv(readFileSync(file)));
+    dotenvFiles.push(file);
   }
   // An empty variable (`R2_BUCKET_NAME=`) means "not set", as in most shells' tooling.
   const env: NodeJS.ProcessEnv = Object.fromEntries(
-    Object.entries({ ...fromDotenv, ...baseEnv }).filter(([, v]) => v !== undefined && v !== ''),
+    Object.entries({ ...fromDotenvValues, ...baseEnv }).filter(([, v]) => v !== undefined && v !== ''),
   );
-
+  const fromDotenv = new Set(
+    Object.keys(fromDotenvValues).filter((k) => !baseEnv[k] && env[k] !== undefined),
+  );
   const configPath = env.BILANCIO_SYNC_CONFIG ?? join(paths.configDir, 'config.json');
-  const file = readConfigFile(configPath, Boolean(env.BILANCIO_SYNC_CONFIG));
+  return { env, paths, configPath, dotenvFiles, fromDotenv };
+}
+
+export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
+  const { env, paths, configPath, dotenvFiles } = configLocation(options);
+  const sources: string[] = [...dotenvFiles];
+  const file =
+    options.file !== undefined ? options.file : readConfigFile(configPath, Boolean(env.BILANCIO_SYNC_CONFIG));
   if (file) sources.push(configPath);
+  const secrets = options.secrets ?? {};
 
   return {
     paths,
+    configPath,
     journalPath: join(paths.dataDir, 'journal.sqlite'),
     owner: env.BILANCIO_SYNC_OWNER ?? file?.owner ?? safeUsername(),
     sourceHost: hostname(),
-    objectStore: resolveObjectStore(env, file, paths),
-    catalog: resolveCatalog(env, file, paths),
+    objectStore: resolveObjectStore(env, file, paths, secrets),
+    catalog: resolveCatalog(env, file, paths, secrets),
     compressionLevel: intSetting(env, 'BILANCIO_SYNC_COMPRESSION_LEVEL', 0, 9) ?? file?.compressionLevel ?? 6,
     archiveConcurrency:
       intSetting(env, 'BILANCIO_SYNC_ARCHIVE_CONCURRENCY', 1, 16) ?? file?.archiveConcurrency ?? 2,
     settleMs:
       (intSetting(env, 'BILANCIO_SYNC_SETTLE_SECONDS', 0, 86_400) ?? file?.settleSeconds ?? 10) * 1000,
+    watchedFolders: file?.watchedFolders ?? [],
+    secretStore: file?.secretStore ?? null,
     sources,
   };
 }
 
-function readConfigFile(path: string, required: boolean): ConfigFile | null {
+/** config.json as written, checked against its schema; null if there is none. */
+export function readConfigFile(path: string, required: boolean): ConfigFile | null {
   if (!existsSync(path)) {
     if (required) {
       throw new SyncError(
@@ -107,10 +136,13 @@ function readConfigFile(path: string, required: boolean): ConfigFile | null {
   return parsed.data;
 }
 
+type Secrets = Partial<Record<SecretSetting, string>>;
+
 function resolveObjectStore(
   env: NodeJS.ProcessEnv,
   file: ConfigFile | null,
   paths: AppPaths,
+  secrets: Secrets,
 ): ObjectStoreConfig {
   const fromFile = file?.objectStore;
   const endpoint = env.R2_ENDPOINT_URL ?? (fromFile?.kind === 's3' ? fromFile.endpoint : undefined);
@@ -120,10 +152,14 @@ function resolveObjectStore(
     return { kind: 'local', root: root ?? join(paths.dataDir, 'archive') };
   }
   const s3File = fromFile?.kind === 's3' ? fromFile : undefined;
-  const accessKeyId = env.R2_ACCESS_KEY_ID ?? s3File?.accessKeyId;
-  const secretAccessKey = env.R2_SECRET_ACCESS_KEY ?? s3File?.secretAccessKey;
-  const preset = (env.BILANCIO_S3_PRESET as S3Preset | undefined) ?? s3File?.preset ?? guessPreset(endpoint);
-  if (!['r2', 'b2', 'aws', 'minio', 'custom'].includes(preset)) {
+  const accessKeyId = env.R2_ACCESS_KEY_ID ?? secrets['objectStore.accessKeyId'] ?? s3File?.accessKeyId;
+  const secretAccessKey =
+    env.R2_SECRET_ACCESS_KEY ?? secrets['objectStore.secretAccessKey'] ?? s3File?.secretAccessKey;
+  const preset =
+    (env.BILANCIO_S3_PRESET as S3PresetName | undefined) ??
+    s3File?.preset ??
+    recognizeEndpoint(endpoint).preset;
+  if (!S3_PRESET_NAMES.includes(preset)) {
     throw new SyncError(
       'configuration',
       `BILANCIO_S3_PRESET is "${preset}", which is not a known preset.`,
@@ -158,7 +194,7 @@ function resolveObjectStore(
   const partSizeMiB = intSetting(env, 'BILANCIO_S3_PART_SIZE_MIB', 5, 5120) ?? s3File?.partSizeMiB;
   const resolved = resolveS3Config(preset, {
     endpoint,
-    region: env.BILANCIO_S3_REGION ?? s3File?.region ?? guessRegion(endpoint),
+    region: env.BILANCIO_S3_REGION ?? s3File?.region ?? recognizeEndpoint(endpoint).region,
     bucket: env.R2_BUCKET_NAME ?? s3File?.bucket,
     accessKeyId,
     secretAccessKey,
@@ -174,7 +210,12 @@ function resolveObjectStore(
   };
 }
 
-function resolveCatalog(env: NodeJS.ProcessEnv, file: ConfigFile | null, paths: AppPaths): CatalogConfig {
+function resolveCatalog(
+  env: NodeJS.ProcessEnv,
+  file: ConfigFile | null,
+  paths: AppPaths,
+  secrets: Secrets,
+): CatalogConfig {
   // A direct Postgres URL wins: it can also apply the schema itself.
   if (env.BILANCIO_DATABASE_URL) return { kind: 'postgres', url: env.BILANCIO_DATABASE_URL };
   if (env.SUPABASE_URL || env.SUPABASE_KEY) {
@@ -196,32 +237,28 @@ function resolveCatalog(env: NodeJS.ProcessEnv, file: ConfigFile | null, paths: 
     return { kind: 'supabase', url: env.SUPABASE_URL, key: env.SUPABASE_KEY };
   }
   const c = file?.catalog;
-  if (c?.kind === 'postgres' || c?.kind === 'supabase') return c;
+  if (c?.kind === 'postgres') {
+    const url = secrets['catalog.databaseUrl'] ?? c.url;
+    if (!url)
+      throw new SyncError(
+        'configuration',
+        'The catalog is set to PostgreSQL but its URL is not set.',
+        settingHint('Enter the PostgreSQL URL of the catalog.', 'catalog.databaseUrl'),
+      );
+    return { kind: 'postgres', url };
+  }
+  if (c?.kind === 'supabase') {
+    const key = secrets['catalog.key'] ?? c.key;
+    if (!key)
+      throw new SyncError(
+        'configuration',
+        `The catalog is set to Supabase (${c.url}) but its key is not set.`,
+        settingHint("Enter the project's service_role key.", 'catalog.key'),
+      );
+    return { kind: 'supabase', url: c.url, key };
+  }
   const path = env.BILANCIO_SYNC_CATALOG_PATH ?? (c?.kind === 'sqlite' ? c.path : undefined);
   return { kind: 'sqlite', path: path ?? join(paths.dataDir, 'catalog.sqlite') };
-}
-
-function guessPreset(endpoint: string | undefined): S3Preset {
-  if (!endpoint) return 'aws';
-  const host = safeHost(endpoint);
-  if (host.endsWith('.r2.cloudflarestorage.com')) return 'r2';
-  if (host.endsWith('.backblazeb2.com')) return 'b2';
-  if (host.endsWith('.amazonaws.com')) return 'aws';
-  return 'custom';
-}
-
-/** B2 and AWS endpoints name their region (s3.<region>.backblazeb2.com); other presets have a default. */
-function guessRegion(endpoint: string | undefined): string | undefined {
-  const host = endpoint ? safeHost(endpoint) : '';
-  return /^s3[.-]([a-z0-9-]+)\.(backblazeb2|amazonaws)\.com$/.exec(host)?.[1];
-}
-
-function safeHost(url: string): string {
-  try {
-    return new URL(url).hostname;
-  } catch {
-    return '';
-  }
 }
 
 function normalisePrefix(prefix: string): string {

@@ -30,13 +30,18 @@ export const configFileSchema = z
     catalog: z
       .discriminatedUnion('kind', [
         z.object({ kind: z.literal('sqlite'), path: z.string().min(1).optional() }).strict(),
-        z.object({ kind: z.literal('postgres'), url: z.string().min(1) }).strict(),
-        z.object({ kind: z.literal('supabase'), url: z.url(), key: z.string().min(1) }).strict(),
+        // The URL (it may hold a password) and the Supabase key may live in the SecretStore instead.
+        z.object({ kind: z.literal('postgres'), url: z.string().min(1).optional() }).strict(),
+        z.object({ kind: z.literal('supabase'), url: z.url(), key: z.string().min(1).optional() }).strict(),
       ])
       .optional(),
     compressionLevel: z.number().int().min(0).max(9).optional(),
     archiveConcurrency: z.number().int().min(1).max(16).optional(),
     settleSeconds: z.number().min(0).optional(),
+    /** Where the window or `settings.save` put the secrets, so that reading them needs no keychain probe. */
+    secretStore: z.enum(['keychain', 'file']).optional(),
+    /** Experiments folders the app watches. */
+    watchedFolders: z.array(z.string().min(1)).optional(),
   })
   .strict();
 

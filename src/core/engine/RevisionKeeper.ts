@@ -1,7 +1,7 @@
+import { manifestKey, preservedKey, revisionManifestKey, revisionsPrefix } from '../model/keys.js';
+import type { RemoteManifest } from '../model/RemoteManifest.js';
 import type { ObjectStore } from '../stores/ObjectStore.js';
-import { manifestKey, preservedKey, revisionManifestKey, revisionsPrefix } from './keys.js';
 import { readManifest, writeManifest } from './manifestIO.js';
-import type { RemoteManifest } from './RemoteManifest.js';
 
 /**
  * Keeps every earlier revision of a sweep restorable when a new revision overwrites canonical keys

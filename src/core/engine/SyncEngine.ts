@@ -1,10 +1,14 @@
 import { createReadStream } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { join } from 'node:path';
+import type { Hint } from '../../shared/errors.js';
 import type { EngineEventListener } from '../../shared/events.js';
 import { createArchive } from '../archive/ArchiveWriter.js';
-import { SyncError, toSyncError } from '../errors.js';
+import { runPool } from '../async/runPool.js';
 import type { Journal } from '../journal/Journal.js';
-import { runPool } from '../runPool.js';
+import { SyncError, toSyncError } from '../model/errors.js';
+import { manifestKey } from '../model/keys.js';
+import type { ManifestObject, RemoteManifest } from '../model/RemoteManifest.js';
+import type { FileEntry, SweepType } from '../model/types.js';
 import type { Catalog } from '../stores/Catalog.js';
 import type { ObjectStore } from '../stores/ObjectStore.js';
 import {
@@ -14,23 +18,23 @@ import {
   type SweepAggregates,
 } from '../sweep/aggregates.js';
 import { assessCompletion, type SweepCompletion } from '../sweep/completion.js';
-import { detectLayout } from '../sweep/layout.js';
+import { confirmStillQuiet } from '../sweep/confirmStillQuiet.js';
+import type { SweepLayout } from '../sweep/layout.js';
 import { buildFileManifest } from '../sweep/manifest.js';
-import { confirmStillQuiet } from '../sweep/readSweep.js';
-import type { FileEntry, SweepType } from '../types.js';
 import { buildCatalogWrite } from './catalogWrite.js';
-import { manifestKey, validateSweepName } from './keys.js';
+import { identifySweep } from './identifySweep.js';
 import { MANIFEST_FORMAT, writeManifest } from './manifestIO.js';
 import { ProgressMeter } from './ProgressMeter.js';
 import { hashesToDefer, type PlannedObject, planSync, type SyncPlan } from './planSync.js';
-import type { ManifestObject, RemoteManifest } from './RemoteManifest.js';
 import { RevisionKeeper } from './RevisionKeeper.js';
 import { TOOL_VERSION } from './version.js';
 
 export interface SyncEngineDeps {
   store: ObjectStore;
   catalog: Catalog;
-  journal: Journal;
+  /** Only the file-hash cache: what the sync means for the sweep's state is the caller's to record
+   *  (src/core/watch/syncRecorded.ts). */
+  journal: Pick<Journal, 'fileCache'>;
   owner: string;
   sourceHost: string;
   compressionLevel: number;
@@ -57,9 +61,9 @@ export class SweepNotReadyError extends SyncError {
   constructor(
     readonly sweepState: 'running' | 'incomplete',
     message: string,
-    hint: string,
+    hint: Hint,
   ) {
-    super('not-ready', message, hint);
+    super('not-ready', message, hint, { code: `sweep-${sweepState}` });
   }
 }
 
@@ -72,7 +76,6 @@ interface SyncContext {
   keeper: RevisionKeeper;
   remote: RemoteManifest | null;
   plan: SyncPlan;
-  sweepId: number;
 }
 
 export interface SyncResult {
@@ -90,26 +93,31 @@ export interface SyncResult {
   objects: Array<{ key: string; action: 'upload' | 'reuse'; sourceBytes: number }>;
 }
 
+/** A sync's result plus what the recorder needs to journal it (src/core/watch/syncRecorded.ts). */
+export interface SyncOutcome extends SyncResult {
+  /** The manifest now committed in the store (the new one, or for a noop the one found), null for a dry run. */
+  manifest: RemoteManifest | null;
+  /** Multipart uploads an interrupted earlier sync left open, cancelled by this one. */
+  uploadsCleaned: number;
+}
+
 /**
  * Syncs one sweep folder: aggregates to the catalog, files and branch archives to the object store,
  * `manifest.json` last as the commit point. Idempotent: a second sync of an unchanged sweep uploads
  * nothing; a changed sweep becomes a new revision and earlier revisions stay restorable.
+ *
+ * It returns an outcome or throws a SyncError and journals nothing about the sweep (state, attempts,
+ * revisions, events): that is the recorder's (src/core/watch/syncRecorded.ts). It keeps the file-hash
+ * cache, except in a dry run, which changes nothing anywhere.
  */
 export class SyncEngine {
   constructor(private readonly deps: SyncEngineDeps) {}
 
-  async syncSweep(sweepPath: string, options: SyncOptions = {}): Promise<SyncResult> {
+  async syncSweep(sweepPath: string, options: SyncOptions = {}): Promise<SyncOutcome> {
     const started = Date.now();
-    const path = resolve(sweepPath);
     const emit = options.onEvent ?? (() => {});
-    const name = validateSweepName(options.name ?? basename(path));
-    const { journal } = this.deps;
-
-    const layout = await detectLayout(path);
-    const sweepType = options.type ?? layout.type;
-    const sweepRow = journal.upsertSweep({ path, name, sweepType });
-    if (!options.dryRun) journal.setState(sweepRow.id, 'syncing', 'examining the sweep');
-    const attempt = options.dryRun ? null : journal.startAttempt(sweepRow.id);
+    const { path, name, sweepType, layout } = await identifySweep(sweepPath, options);
+    const { fileCache } = this.deps.journal;
     try {
       const finished = await this.ensureFinished(path, name, layout, options);
       const keeper = new RevisionKeeper(this.deps.store, name);
@@ -117,7 +125,7 @@ export class SyncEngine {
       const remoteRead = keeper.current();
       remoteRead.catch(() => {}); // awaited below; not an unhandled rejection if readAggregates throws
       const aggregates = await readAggregates(path, layout);
-      const cache = journal.getFileCache(path);
+      const cache = fileCache.get(path);
       const remote = await remoteRead;
       // Hash each file at most once: files of an archive that must be written anyway are hashed by the
       // archive writer as it reads them (see hashesToDefer); `writeObjects` fills their sha256 in.
@@ -135,33 +143,22 @@ export class SyncEngine {
         deferHash: (listed) =>
           hashesToDefer(name, listed, layout.archiveUnits, remote, options.full ?? false),
       });
-      journal.replaceFileCache(path, hashed(files));
+      if (!options.dryRun) fileCache.replace(path, hashed(files));
       if (finished.completion.state === 'complete') {
         await confirmStillQuiet(path, layout, finished.completion, files, this.deps.settleMs, finished.at);
       }
       const plan = planSync(name, files, layout.archiveUnits, remote, options.full ?? false);
-      const context = {
-        path,
-        name,
-        sweepType,
-        aggregates,
-        files,
-        keeper,
-        remote,
-        plan,
-        sweepId: sweepRow.id,
-      };
-      if (attempt === null) return this.describePlan(context, started);
-      return await this.writeRevision(context, attempt, options, started);
+      const context = { path, name, sweepType, aggregates, files, keeper, remote, plan };
+      if (options.dryRun) return this.describePlan(context, started);
+      return await this.writeRevision(context, options, started);
     } catch (e) {
       const err = toSyncError(e);
-      if (attempt !== null) this.recordFailure(sweepRow.id, attempt, err, options.signal?.aborted === true);
       emit({ type: 'sync-failed', sweep: name, message: err.message, category: err.category });
       throw err;
     }
   }
 
-  private describePlan(c: SyncContext, started: number): SyncResult {
+  private describePlan(c: SyncContext, started: number): SyncOutcome {
     return {
       ...this.resultBase(c),
       result: 'dry-run',
@@ -169,6 +166,8 @@ export class SyncEngine {
       objectsUploaded: 0,
       objectsReused: 0,
       durationMs: Date.now() - started,
+      manifest: null,
+      uploadsCleaned: 0,
     };
   }
 
@@ -187,62 +186,24 @@ export class SyncEngine {
     };
   }
 
-  /**
-   * How a failed attempt is remembered. A sweep that isn't finished, or that changed while it was read,
-   * is not a failure of the destination: it goes back to waiting, and doesn't count towards back-off.
-   */
-  private recordFailure(sweepId: number, attempt: number, err: SyncError, aborted: boolean): void {
-    const { journal } = this.deps;
-    const notOurFault = err.category === 'not-ready' || err.category === 'conflict';
-    journal.transaction(() => {
-      journal.finishAttempt(attempt, {
-        result: aborted || notOurFault ? 'aborted' : 'failed',
-        error: err.message,
-      });
-      if (aborted) journal.setState(sweepId, 'queued', err.message);
-      else if (notOurFault) {
-        journal.setState(
-          sweepId,
-          err instanceof SweepNotReadyError ? err.sweepState : 'waiting',
-          err.message,
-        );
-      } else journal.setState(sweepId, 'failed', err.message, { lastError: err.message });
-      journal.addEvent({
-        level: notOurFault ? 'warning' : 'error',
-        kind: aborted ? 'sync-aborted' : notOurFault ? 'sync-deferred' : 'sync-failed',
-        sweepId,
-        message: err.message,
-      });
-    });
-  }
-
-  private async writeRevision(
-    c: SyncContext,
-    attempt: number,
-    options: SyncOptions,
-    started: number,
-  ): Promise<SyncResult> {
-    const { journal } = this.deps;
+  private async writeRevision(c: SyncContext, options: SyncOptions, started: number): Promise<SyncOutcome> {
+    const { fileCache } = this.deps.journal;
     const emit = options.onEvent ?? (() => {});
     const { path, name, sweepType, aggregates, files, keeper, remote, plan } = c;
-    const sweepRow = { id: c.sweepId };
     const base = this.resultBase(c);
     const { warnings } = base;
     for (const message of warnings) emit({ type: 'warning', sweep: name, message });
     if (plan.unchanged && remote) {
       await this.repairCatalog(name, sweepType, aggregates, remote);
-      journal.finishAttempt(attempt, { result: 'noop' });
-      journal.setState(sweepRow.id, 'synced', `already synced (revision ${remote.revision})`, {
-        lastError: null,
-      });
-      this.recordRevisionOnce(sweepRow.id, remote);
-      const result: SyncResult = {
+      const result: SyncOutcome = {
         ...base,
         result: 'noop',
         bytesUploaded: 0,
         objectsUploaded: 0,
         objectsReused: plan.objects.length,
         durationMs: Date.now() - started,
+        manifest: remote,
+        uploadsCleaned: 0,
       };
       emit({
         type: 'sync-finished',
@@ -260,15 +221,7 @@ export class SyncEngine {
     emit({ type: 'sync-started', sweep: name, path, revision: plan.revision, bytesTotal, full: plan.full });
     // An earlier attempt killed mid-upload (SIGKILL, power cut) left its multipart uploads open: cancel
     // them, or their parts cost storage forever. Safe: one sync of a sweep runs at a time.
-    const abandoned = await this.deps.store.abortIncompleteUploads(`${name}/`);
-    if (abandoned > 0) {
-      journal.addEvent({
-        level: 'info',
-        kind: 'uploads-cleaned',
-        sweepId: c.sweepId,
-        message: `${name}: cancelled ${abandoned} unfinished upload(s) left by an interrupted sync`,
-      });
-    }
+    const uploadsCleaned = await this.deps.store.abortIncompleteUploads(`${name}/`);
     if (remote) {
       const replaced = new Map(
         plan.objects.filter((o) => !o.reuse).map((o) => [o.key, o.kind === 'aggregate' ? o.file.sha256 : '']),
@@ -294,7 +247,7 @@ export class SyncEngine {
       throw new SyncError('internal', `${name}: some files were neither hashed nor archived`);
     }
     if (written.hashedWhileArchiving) {
-      journal.replaceFileCache(path, hashed(files));
+      fileCache.replace(path, hashed(files));
     }
 
     const manifest: RemoteManifest = {
@@ -324,25 +277,6 @@ export class SyncEngine {
     options.signal?.throwIfAborted();
     await writeManifest(this.deps.store, manifestKey(name), manifest); // the commit point
 
-    journal.transaction(() => {
-      journal.recordRevision(sweepRow.id, manifest, {
-        bytes: written.objects.reduce((n, o) => n + o.size, 0),
-      });
-      journal.finishAttempt(attempt, {
-        result: 'synced',
-        bytesUploaded: written.bytesUploaded,
-        objectsUploaded: written.uploaded,
-      });
-      journal.setState(sweepRow.id, 'synced', `revision ${plan.revision}`, { lastError: null });
-      for (const message of warnings)
-        journal.addEvent({ level: 'warning', kind: 'sync-warning', sweepId: sweepRow.id, message });
-      journal.addEvent({
-        level: 'info',
-        kind: 'synced',
-        sweepId: sweepRow.id,
-        message: `${name} synced as revision ${plan.revision} (${written.uploaded} objects uploaded)`,
-      });
-    });
     const durationMs = Date.now() - started;
     emit({
       type: 'sync-finished',
@@ -360,13 +294,15 @@ export class SyncEngine {
       objectsUploaded: written.uploaded,
       objectsReused: plan.objects.length - written.uploaded,
       durationMs,
+      manifest,
+      uploadsCleaned,
     };
   }
 
   private async ensureFinished(
     path: string,
     name: string,
-    layout: Awaited<ReturnType<typeof detectLayout>>,
+    layout: SweepLayout,
     options: SyncOptions,
   ): Promise<{ completion: SweepCompletion; at: number }> {
     for (;;) {
@@ -384,8 +320,13 @@ export class SyncEngine {
         return { completion: c, at };
       const hint =
         c.state === 'running'
-          ? 'Wait until bilancio has finished writing it (watch mode syncs it by itself once it is done).'
-          : 'If you want what it holds anyway, run the sync again with --allow-incomplete.';
+          ? {
+              text: 'Wait until bilancio has finished writing it (watch mode syncs it by itself once it is done).',
+            }
+          : {
+              text: 'If you want what it holds anyway, sync it as it stands.',
+              action: { kind: 'sync-as-it-stands' as const, sweep: name },
+            };
       const shownAs = c.state === 'running' ? 'running' : 'incomplete';
       throw new SweepNotReadyError(shownAs, `${name} is ${c.state}: ${c.reason}`, hint);
     }
@@ -398,7 +339,7 @@ export class SyncEngine {
     return [
       `${name}: the comparison table shrank from ${before} to ${rows} rows since revision ${remote.revision} ` +
         '(a resumed bilancio sweep overwrites it with only the new pairs). ' +
-        `Revision ${remote.revision} is kept: restore it with \`bilancio-sync download ${name} <folder> --revision ${remote.revision}\`.`,
+        `Revision ${remote.revision} is kept and can be restored.`,
     ];
   }
 
@@ -414,11 +355,6 @@ export class SyncEngine {
     await this.deps.catalog.writeSweep(
       buildCatalogWrite({ name, owner: this.deps.owner, sweepType, aggregates, manifest: remote }),
     );
-  }
-
-  private recordRevisionOnce(sweepId: number, manifest: RemoteManifest): void {
-    const latest = this.deps.journal.latestRevision(sweepId);
-    if (latest?.revision !== manifest.revision) this.deps.journal.recordRevision(sweepId, manifest);
   }
 
   private async writeObjects(
@@ -496,7 +432,7 @@ export class SyncEngine {
           throw new SyncError(
             'integrity',
             `${o.key}: the store holds other bytes than the archive written (sha256 differs).`,
-            'Sync again; if it repeats, run `bilancio-sync doctor`.',
+            { text: 'Sync again; if it repeats, test the connection.', action: { kind: 'test-connection' } },
           );
         }
         // Files left unhashed by buildFileManifest get the hash of the bytes archived. The entries are

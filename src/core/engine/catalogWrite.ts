@@ -1,7 +1,7 @@
+import type { RemoteManifest } from '../model/RemoteManifest.js';
+import type { CsvRow, Json, SweepType } from '../model/types.js';
 import type { CatalogSweepWrite, RegistryRowWrite } from '../stores/Catalog.js';
 import type { SweepAggregates } from '../sweep/aggregates.js';
-import type { CsvRow, Json, SweepType } from '../types.js';
-import type { RemoteManifest } from './RemoteManifest.js';
 
 /** Turn a sweep's aggregates into the catalog rows of one revision (SPEC §2). */
 export function buildCatalogWrite(args: {

@@ -1,6 +1,6 @@
-import { SyncError } from '../errors.js';
+import { SyncError } from '../model/errors.js';
+import type { RemoteManifest } from '../model/RemoteManifest.js';
 import type { ObjectStore } from '../stores/ObjectStore.js';
-import type { RemoteManifest } from './RemoteManifest.js';
 
 export const MANIFEST_FORMAT = 'bilancio-sync/manifest@1';
 
@@ -23,7 +23,11 @@ export async function readManifest(store: ObjectStore, key: string): Promise<Rem
     throw new SyncError(
       'integrity',
       `${key} in ${store.description} is not valid JSON.`,
-      'The object was damaged or written by another tool; run `bilancio-sync verify` and sync the sweep again.',
+      {
+        text: 'The object was damaged or written by another tool: verify the sweep, then sync it again.',
+        action: { kind: 'verify-sweep', sweep: key.split('/')[0] ?? key },
+      },
+      { code: 'manifest-damaged' },
     );
   }
   if (parsed.format !== MANIFEST_FORMAT) {

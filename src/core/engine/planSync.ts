@@ -1,6 +1,6 @@
-import type { FileEntry } from '../types.js';
-import { archiveKey, fileKey } from './keys.js';
-import type { ManifestObject, RemoteManifest } from './RemoteManifest.js';
+import { archiveKey, fileKey } from '../model/keys.js';
+import type { ManifestObject, RemoteManifest } from '../model/RemoteManifest.js';
+import type { FileEntry } from '../model/types.js';
 
 /** An archive unit as the sweep reader reports it: `{name}.tar.gz` holds every file under `paths`. */
 export interface UnitSpec {

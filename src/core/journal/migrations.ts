@@ -83,4 +83,49 @@ export const JOURNAL_MIGRATIONS: readonly SqliteMigration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 3,
+    name: 'attempts of every kind',
+    // Restore and verify attempts join the sync attempts (the history the UI and CLI show). A restore of a
+    // sweep this machine never synced has no local sweep row, so sweep_id becomes nullable; SQLite can't
+    // drop a NOT NULL in place, so the table is rebuilt (ids and rows kept). Nothing references attempts,
+    // so dropping the old table can't break a foreign key. The name is stored with each attempt (old rows
+    // get it from their sweep), and the link to the sweep is cleared rather than cascaded if the sweep row
+    // ever goes: history outlives it, like events. bytes_uploaded/objects_uploaded keep their names but
+    // now mean bytes/objects moved: uploaded (sync), downloaded (restore) or checked (verify).
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE attempts_v3 (
+          id               INTEGER PRIMARY KEY,
+          kind             TEXT NOT NULL DEFAULT 'sync' CHECK (kind IN ('sync','restore','verify')),
+          sweep_id         INTEGER REFERENCES sweeps (id) ON DELETE SET NULL,
+          sweep_name       TEXT NOT NULL,
+          revision         INTEGER,
+          -- a restore's folder
+          target           TEXT,
+          started_at       TEXT NOT NULL,
+          finished_at      TEXT,
+          result           TEXT CHECK (result IN ('synced','noop','restored','verified','failed','aborted')),
+          bytes_uploaded   INTEGER NOT NULL DEFAULT 0,
+          objects_uploaded INTEGER NOT NULL DEFAULT 0,
+          duration_ms      INTEGER,
+          error            TEXT,
+          warnings         TEXT NOT NULL DEFAULT '[]'
+                             CHECK (json_valid(warnings) AND json_type(warnings) = 'array')
+        );
+        INSERT INTO attempts_v3 (id, kind, sweep_id, sweep_name, started_at, finished_at, result,
+                                 bytes_uploaded, objects_uploaded, duration_ms, error)
+          SELECT a.id, 'sync', s.id, COALESCE(s.name, 'sweep #' || a.sweep_id), a.started_at, a.finished_at,
+                 a.result, a.bytes_uploaded, a.objects_uploaded, a.duration_ms, a.error
+          FROM attempts a LEFT JOIN sweeps s ON s.id = a.sweep_id;
+        DROP TABLE attempts;
+        ALTER TABLE attempts_v3 RENAME TO attempts;
+        CREATE INDEX attempts_sweep ON attempts (sweep_id, id);
+        CREATE INDEX attempts_sweep_name ON attempts (sweep_name, id);
+      `);
+      const broken = db.pragma('foreign_key_check') as unknown[];
+      if (broken.length > 0)
+        throw new Error(`foreign key check failed after the rebuild: ${JSON.stringify(broken)}`);
+    },
+  },
 ];

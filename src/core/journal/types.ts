@@ -1,27 +1,6 @@
-import type { RemoteManifest } from '../engine/RemoteManifest.js';
-import type { Json, SweepType } from '../types.js';
-
-/** Where a sweep stands in the local pipeline, as the tray and the sweep list show it. */
-export type SweepState =
-  | 'detected' // seen, not yet examined
-  | 'waiting' // complete-looking, waiting for the folder to be quiet (settle window)
-  | 'queued' // ready, waiting for an upload slot
-  | 'syncing'
-  | 'synced'
-  | 'failed' // the last attempt failed; next_retry_at says when the next one runs
-  | 'incomplete' // bilancio crashed: synced only on request
-  | 'running'; // bilancio is still writing it
-
-export const SWEEP_STATES: readonly SweepState[] = [
-  'detected',
-  'waiting',
-  'queued',
-  'syncing',
-  'synced',
-  'failed',
-  'incomplete',
-  'running',
-];
+import type { SweepState, SweepType } from '../../shared/states.js';
+import type { RemoteManifest } from '../model/RemoteManifest.js';
+import type { Json } from '../model/types.js';
 
 export interface JournalSweep {
   id: number;
@@ -32,7 +11,7 @@ export interface JournalSweep {
   state: SweepState;
   stateReason: string | null;
   nextRetryAt: string | null;
-  /** Consecutive failed attempts since the last successful one. */
+  /** Consecutive failed sync attempts since the last successful one. */
   attempts: number;
   lastError: string | null;
   createdAt: string;
@@ -49,19 +28,34 @@ export interface JournalRevision {
   bytes: number;
 }
 
-export type AttemptResult = 'synced' | 'noop' | 'failed' | 'aborted';
+export const ATTEMPT_KINDS = ['sync', 'restore', 'verify'] as const;
+export type AttemptKind = (typeof ATTEMPT_KINDS)[number];
 
+export const ATTEMPT_RESULTS = ['synced', 'noop', 'restored', 'verified', 'failed', 'aborted'] as const;
+export type AttemptResult = (typeof ATTEMPT_RESULTS)[number];
+
+/** One sync, restore or verify attempt: the history the UI and the CLI show. */
 export interface JournalAttempt {
   id: number;
-  sweepId: number;
+  kind: AttemptKind;
+  /** The local sweep, or null (a restore or verify of a sweep this machine never synced). */
+  sweepId: number | null;
+  sweepName: string;
+  /** The revision synced, restored or verified, once known. */
+  revision: number | null;
+  /** A restore's target folder. */
+  target: string | null;
   startedAt: string;
   finishedAt: string | null;
   /** null while the attempt runs (or if the process died during it). */
   result: AttemptResult | null;
-  bytesUploaded: number;
-  objectsUploaded: number;
+  /** Bytes uploaded (sync), downloaded (restore) or checked (verify). */
+  bytes: number;
+  /** Objects uploaded (sync), downloaded (restore) or checked (verify). */
+  objects: number;
   durationMs: number | null;
   error: string | null;
+  warnings: string[];
 }
 
 export type EventLevel = 'info' | 'warning' | 'error';

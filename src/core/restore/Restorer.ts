@@ -4,17 +4,18 @@ import { mkdir, rm, utimes } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { RestoreSelection } from '../../shared/commands.js';
 import type { EngineEventListener } from '../../shared/events.js';
 import { extractArchive } from '../archive/ArchiveExtractor.js';
 import { existingPaths, moveIntoPlace } from '../archive/moveIntoPlace.js';
+import { withRetry } from '../async/retry.js';
+import { runPool } from '../async/runPool.js';
 import { ProgressMeter } from '../engine/ProgressMeter.js';
-import type { ManifestObject, RemoteManifest } from '../engine/RemoteManifest.js';
 import { RevisionKeeper } from '../engine/RevisionKeeper.js';
-import { SyncError, toSyncError } from '../errors.js';
-import { withRetry } from '../retry.js';
-import { runPool } from '../runPool.js';
+import { SyncError, toSyncError } from '../model/errors.js';
+import type { ManifestObject, RemoteManifest } from '../model/RemoteManifest.js';
+import type { FileEntry } from '../model/types.js';
 import type { ObjectStore } from '../stores/ObjectStore.js';
-import type { FileEntry } from '../types.js';
 
 export interface RestoreOptions {
   revision?: number;
@@ -22,6 +23,9 @@ export interface RestoreOptions {
   signal?: AbortSignal;
   onEvent?: EngineEventListener;
   concurrency?: number;
+  /** What to restore: everything (default), the aggregates only (every loose file), or chosen branches
+   *  (their archives only). */
+  select?: RestoreSelection;
 }
 
 export interface RestoreResult {
@@ -48,6 +52,9 @@ export async function restoreSweep(
 ): Promise<RestoreResult> {
   const emit = options.onEvent ?? (() => {});
   const manifest = await findRevision(store, sweep, options.revision);
+  const chosen = selectObjects(manifest, options.select ?? { kind: 'all' });
+  const chosenFiles = new Set(chosen.flatMap((o) => o.files));
+  const files = manifest.files.filter((f) => chosenFiles.has(f.path));
   const target = resolve(outputPath);
   // mkdir returns the first folder it had to create: on failure that one goes again ("as it was").
   const created = await mkdir(target, { recursive: true });
@@ -55,7 +62,7 @@ export async function restoreSweep(
     if (created) await rm(created, { recursive: true, force: true });
   };
   if (!options.overwrite)
-    await refuseExisting(target, manifest.files).catch(async (e) => {
+    await refuseExisting(target, files).catch(async (e) => {
       await undoCreate();
       throw e;
     });
@@ -63,12 +70,12 @@ export async function restoreSweep(
   const staging = join(target, `.bilancio-sync-restore-${randomBytes(6).toString('hex')}`);
   await mkdir(staging);
   const byPath = new Map(manifest.files.map((f) => [f.path, f]));
-  const bytesTotal = manifest.files.reduce((n, f) => n + f.size, 0);
+  const bytesTotal = files.reduce((n, f) => n + f.size, 0);
   const meter = new ProgressMeter(bytesTotal);
   try {
     // Objects are independent: a few at once keeps the threadpool busy while one waits on the network.
     // Largest first, so the archives don't queue behind small loose files.
-    const objects = [...manifest.objects].sort((a, b) => b.size - a.size);
+    const objects = [...chosen].sort((a, b) => b.size - a.size);
     await runPool(objects, options.concurrency ?? 4, async (o) => {
       const expected = o.files.map((p) => byPath.get(p)).filter((f): f is FileEntry => f !== undefined);
       if (expected.length !== o.files.length) {
@@ -98,7 +105,7 @@ export async function restoreSweep(
     await moveIntoPlace(
       staging,
       target,
-      manifest.files.map((f) => f.path),
+      files.map((f) => f.path),
       { overwrite: options.overwrite ?? false },
     );
   } catch (e) {
@@ -110,19 +117,36 @@ export async function restoreSweep(
   }
   const warnings = manifest.full
     ? []
-    : [
-        `Revision ${manifest.revision} of ${sweep} holds aggregates only: its run data was never synced (sync with --full).`,
-      ];
+    : [`Revision ${manifest.revision} of ${sweep} holds aggregates only: its run data was never synced.`];
   for (const message of warnings) emit({ type: 'warning', sweep, message });
   return {
     sweep,
     revision: manifest.revision,
     outputPath: target,
-    files: manifest.files.length,
+    files: files.length,
     bytes: bytesTotal,
     full: manifest.full,
     warnings,
   };
+}
+
+/** The objects a selection takes; a branch the revision doesn't hold is a usage error naming what it has. */
+function selectObjects(manifest: RemoteManifest, select: RestoreSelection): ManifestObject[] {
+  if (select.kind === 'all') return manifest.objects;
+  if (select.kind === 'aggregates') return manifest.objects.filter((o) => o.kind === 'aggregate');
+  const held = manifest.objects.flatMap((o) => (o.kind === 'archive' && o.branch ? [o.branch] : []));
+  const missing = select.branches.filter((b) => !held.includes(b));
+  if (missing.length > 0) {
+    throw new SyncError(
+      'usage',
+      `Revision ${manifest.revision} of ${manifest.sweep} has no run data for ${missing.join(', ')}.`,
+      { text: held.length ? `Its branches are: ${held.join(', ')}.` : 'It holds no run data at all.' },
+      { code: 'branch-not-found', field: 'what.branches' },
+    );
+  }
+  return manifest.objects.filter(
+    (o) => o.kind === 'archive' && o.branch && select.branches.includes(o.branch),
+  );
 }
 
 /** The manifest of the requested revision (latest when none), or a not-found error listing what exists. */
@@ -139,13 +163,18 @@ export async function findRevision(
     throw new SyncError(
       'not-found',
       `There is no synced sweep named "${sweep}" in ${store.description}.`,
-      'Run `bilancio-sync list-sweeps` to see the synced sweeps.',
+      { text: 'Look at the list of synced sweeps for the right name.', action: { kind: 'list-sweeps' } },
+      { code: 'sweep-not-found' },
     );
   }
   throw new SyncError(
     'not-found',
     `${sweep} has no revision ${revision}; kept revisions: ${all.map((m) => m.revision).join(', ')}.`,
-    'Pass one of those to --revision.',
+    {
+      text: 'Choose one of those revisions.',
+      action: { kind: 'choose-revision', sweep, revisions: all.map((m) => m.revision) },
+    },
+    { code: 'revision-not-found' },
   );
 }
 
@@ -159,7 +188,11 @@ async function refuseExisting(target: string, files: FileEntry[]): Promise<void>
     throw new SyncError(
       'conflict',
       `${existing.length} file(s) of the sweep already exist in ${target} (e.g. ${existing.sort()[0]}); nothing was written.`,
-      'Choose an empty folder, or pass --overwrite to replace them.',
+      {
+        text: 'Choose an empty folder, or allow replacing the files there.',
+        action: { kind: 'choose-empty-folder', overwriteAllowed: true },
+      },
+      { code: 'target-not-empty' },
     );
   }
 }

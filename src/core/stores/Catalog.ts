@@ -1,5 +1,5 @@
-import type { RemoteManifest } from '../engine/RemoteManifest.js';
-import type { CsvRow, Json, SweepType } from '../types.js';
+import type { RemoteManifest } from '../model/RemoteManifest.js';
+import type { CsvRow, Json, SweepType } from '../model/types.js';
 
 /** One registry row with the branch it came from (null for a ring sweep's root registry). */
 export interface RegistryRowWrite {

@@ -3,7 +3,7 @@ import { createReadStream, type Dirent } from 'node:fs';
 import { copyFile, link, mkdir, open, readdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { addAbortSignal, type Readable } from 'node:stream';
-import { SyncError } from '../errors.js';
+import { SyncError } from '../model/errors.js';
 import { errnoCode, localFsError } from './localFsErrors.js';
 import {
   checkLocalKey,

@@ -1,6 +1,6 @@
 import pg from 'pg';
-import { SyncError } from '../errors.js';
-import type { SweepType } from '../types.js';
+import { SyncError } from '../model/errors.js';
+import type { SweepType } from '../model/types.js';
 import type { Catalog, CatalogSweep, CatalogSweepWrite, Page, RegistryRowWrite } from './Catalog.js';
 import {
   MIGRATION_FILE,

@@ -24,17 +24,12 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { isSyncError, SyncError } from '../errors.js';
-import { withRetry } from '../retry.js';
+import { withRetry } from '../async/retry.js';
+import type { S3StoreConfig } from '../model/destinations.js';
+import { isSyncError, SyncError } from '../model/errors.js';
 import type { ObjectInfo, ObjectStore, PutBody, PutOptions } from './ObjectStore.js';
 import { s3ErrorCode, s3HttpStatus, toS3SyncError } from './s3Errors.js';
-import type { S3StoreConfig } from './s3Presets.js';
 import { describeSdkError, s3RetryStrategy } from './s3RetryStrategy.js';
-
-export type { PutBody } from './ObjectStore.js';
-export type { S3Preset, S3PresetInput, S3PresetName, S3StoreConfig } from './s3Presets.js';
-export { DEFAULT_BUCKET, resolveS3Config, S3_PRESETS } from './s3Presets.js';
-export type { S3RetryEvent } from './s3RetryStrategy.js';
 
 export interface S3ProbeResult {
   host: string;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { SyncError } from '../errors.js';
-import type { CsvRow, Json, SweepType } from '../types.js';
+import { SyncError } from '../model/errors.js';
+import type { CsvRow, Json, SweepType } from '../model/types.js';
 import type { Catalog, CatalogSweep, CatalogSweepWrite, Page, RegistryRowWrite } from './Catalog.js';
 import { oneSweep } from './catalogRules.js';
 import { COMPARISON_COLUMNS, typedComparisonValues } from './comparisonColumns.js';

@@ -1,7 +1,7 @@
 import { createClient, type SupabaseClient, type SupabaseClientOptions } from '@supabase/supabase-js';
 import ws from 'ws';
-import { SyncError } from '../errors.js';
-import type { CsvRow, SweepType } from '../types.js';
+import { SyncError } from '../model/errors.js';
+import type { CsvRow, SweepType } from '../model/types.js';
 import type { Catalog, CatalogSweep, CatalogSweepWrite, Page, RegistryRowWrite } from './Catalog.js';
 import {
   MIGRATION_FILE,

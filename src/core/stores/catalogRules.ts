@@ -1,4 +1,4 @@
-import { SyncError } from '../errors.js';
+import { SyncError, settingHint } from '../model/errors.js';
 
 /**
  * The one sweep called `name` among `rows` (all sweeps of that name, or of that name and owner). Every
@@ -10,7 +10,7 @@ export function oneSweep<T extends { owner: string }>(name: string, rows: T[]): 
     throw new SyncError(
       'usage',
       `Several owners have a sweep named "${name}" (${rows.map((r) => r.owner).join(', ')}).`,
-      'Set BILANCIO_SYNC_OWNER to the owner whose sweep you mean.',
+      settingHint('Set the owner to the one whose sweep you mean.', 'owner'),
     );
   }
   return rows[0] ?? null;

@@ -1,4 +1,4 @@
-import type { CsvRow } from '../types.js';
+import type { CsvRow } from '../model/types.js';
 
 /**
  * The typed columns of the catalog's `comparison_results` table (SPEC §2) and where each comes from.

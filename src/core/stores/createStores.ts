@@ -1,4 +1,4 @@
-import type { CatalogConfig, ObjectStoreConfig } from '../config/loadConfig.js';
+import type { CatalogConfig, ObjectStoreConfig } from '../model/destinations.js';
 import type { Catalog } from './Catalog.js';
 import type { ObjectStore } from './ObjectStore.js';
 

@@ -1,4 +1,4 @@
-import { SyncError } from '../errors.js';
+import { SyncError } from '../model/errors.js';
 
 /** Node's errno code of a file system error, or ''. */
 export function errnoCode(e: unknown): string {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { SyncError } from '../errors.js';
+import { SyncError } from '../model/errors.js';
 
 /** Folders of a local store's root that hold its own bookkeeping, never objects. */
 export const LOCAL_TMP_DIR = '.tmp';

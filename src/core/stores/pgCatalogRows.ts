@@ -4,7 +4,7 @@
  * that both backends send and read exactly the same things.
  */
 
-import type { CsvRow, Json, SweepType } from '../types.js';
+import type { CsvRow, Json, SweepType } from '../model/types.js';
 import type { CatalogSweep, CatalogSweepWrite, RegistryRowWrite } from './Catalog.js';
 import { COMPARISON_COLUMNS, typedComparisonValues } from './comparisonColumns.js';
 

@@ -2,7 +2,7 @@
  * Turns what node-postgres throws into a SyncError the user can act on. Messages name the host and port,
  * the user and the setting to fix, never the password or the full URL.
  */
-import { SyncError } from '../errors.js';
+import { SyncError, settingHint } from '../model/errors.js';
 import { MIGRATION_FILE } from './pgCatalogRows.js';
 
 /** The environment variable holding the direct Postgres URL of the catalog. */
@@ -53,7 +53,7 @@ export function pgError(e: unknown, target: PgTarget, doing: string): SyncError 
     return new SyncError(
       'transient',
       `Can't reach the database at ${target.host} (${why}) while ${doing}.`,
-      'Check that the server is running and reachable from this machine; the sync will be retried.',
+      'Check that the server is running and reachable from this machine; syncing tries again later.',
       { cause: e },
     );
   }
@@ -61,7 +61,7 @@ export function pgError(e: unknown, target: PgTarget, doing: string): SyncError 
     return new SyncError(
       'configuration',
       `The database at ${target.host} refused user "${target.user}": wrong password or user not allowed.`,
-      `Check the user and password in ${DATABASE_URL_VARIABLE}.`,
+      settingHint('Check the user and password in the PostgreSQL URL.', 'catalog.databaseUrl'),
       { cause: e },
     );
   }
@@ -69,7 +69,7 @@ export function pgError(e: unknown, target: PgTarget, doing: string): SyncError 
     return new SyncError(
       'configuration',
       `The database "${target.database}" does not exist on ${target.host}.`,
-      `Create it, or fix the database name in ${DATABASE_URL_VARIABLE}.`,
+      settingHint('Create it, or fix the database name in the PostgreSQL URL.', 'catalog.databaseUrl'),
       { cause: e },
     );
   }
@@ -85,7 +85,10 @@ export function pgError(e: unknown, target: PgTarget, doing: string): SyncError 
     return new SyncError(
       'configuration',
       `TLS to the database at ${target.host} failed: ${message}`,
-      `Adjust sslmode in ${DATABASE_URL_VARIABLE} (e.g. ?sslmode=require, or ?sslmode=disable for a local server).`,
+      settingHint(
+        'Adjust sslmode in the PostgreSQL URL (e.g. ?sslmode=require, or ?sslmode=disable for a local server).',
+        'catalog.databaseUrl',
+      ),
       { cause: e },
     );
   }

@@ -2,8 +2,9 @@
  * Turns AWS SDK / network errors into SyncErrors with plain words. Messages name the host, the bucket
  * and the environment variable to check — never a key, a secret or a signed URL.
  */
-import { SyncError } from '../errors.js';
-import { isAbortError } from '../retry.js';
+
+import { isAbortError } from '../async/retry.js';
+import { SyncError, settingHint } from '../model/errors.js';
 
 export interface S3ErrorContext {
   /** What we were doing, in words: "upload", "download", "list", … */
@@ -80,7 +81,11 @@ export function toS3SyncError(error: unknown, ctx: S3ErrorContext): Error {
     return new SyncError(
       'configuration',
       `The bucket "${ctx.bucket}" does not exist at ${ctx.host}.`,
-      'Check R2_BUCKET_NAME (default bilancio-experiments) and the endpoint / account id; create the bucket in the provider’s console.',
+      settingHint(
+        'Check the bucket name (default bilancio-experiments) and the endpoint or account id; create the bucket in the provider’s console.',
+        'objectStore.bucket',
+        'objectStore.endpoint',
+      ),
       options,
     );
   }
@@ -88,7 +93,11 @@ export function toS3SyncError(error: unknown, ctx: S3ErrorContext): Error {
     return new SyncError(
       'configuration',
       `The storage service at ${ctx.host} refused the access key (${code ?? `HTTP ${status}`}).`,
-      'Check R2_ACCESS_KEY_ID / R2_SECRET_ACCESS_KEY (or the key in Settings): the key id or the secret is wrong, revoked or for another account.',
+      settingHint(
+        'Check the access key id and the secret access key: one of them is wrong, revoked or for another account.',
+        'objectStore.accessKeyId',
+        'objectStore.secretAccessKey',
+      ),
       options,
     );
   }
@@ -96,7 +105,11 @@ export function toS3SyncError(error: unknown, ctx: S3ErrorContext): Error {
     return new SyncError(
       'configuration',
       `The storage service at ${ctx.host} refused the access key for the ${what} in bucket "${ctx.bucket}" (${code ?? 'HTTP 403'}).`,
-      'Check R2_ACCESS_KEY_ID / R2_SECRET_ACCESS_KEY, and that the key may read, write and delete objects in this bucket.',
+      settingHint(
+        'Check the access key pair, and that the key may read, write and delete objects in this bucket.',
+        'objectStore.accessKeyId',
+        'objectStore.secretAccessKey',
+      ),
       options,
     );
   }
@@ -116,7 +129,10 @@ export function toS3SyncError(error: unknown, ctx: S3ErrorContext): Error {
       cut
         ? `Lost the connection to the storage service at ${ctx.host} (${net}) during the ${what}${tried}.`
         : `Can't reach the storage service at ${ctx.host} (${net}) during the ${what}${tried}.`,
-      'Check the network connection and R2_ENDPOINT_URL; the sync will be retried later.',
+      settingHint(
+        'Check the network connection and the endpoint; the sync will be retried later.',
+        'objectStore.endpoint',
+      ),
       options,
     );
   }

@@ -1,42 +1,11 @@
 /**
- * Provider presets for the S3 object store: each knows its endpoint shape, region and addressing
- * style, so that the settings panel and the CLI only ask for what the provider really needs.
+ * Provider presets for the S3 object store, as data (as rclone's backend/s3/provider/*.yaml): each knows
+ * its endpoint shape, how to recognise its host, its default region and addressing style, so that the
+ * settings panel and the CLI ask only for what the provider really needs and no code branches on a
+ * provider's name.
  */
-import { SyncError } from '../errors.js';
-import type { S3RetryEvent } from './s3RetryStrategy.js';
-
-export interface S3StoreConfig {
-  /** Full URL (https://…). Absent for AWS S3, where the SDK derives it from the region. */
-  endpoint?: string;
-  region: string;
-  bucket: string;
-  /** Key prefix inside the bucket, without leading/trailing slash ("team/alice"). */
-  prefix?: string;
-  accessKeyId: string;
-  secretAccessKey: string;
-  /** Path-style URLs (http://host/bucket/key): MinIO, s3rver and most self-hosted servers need them. */
-  forcePathStyle?: boolean;
-  /** Multipart part size; default 8 MiB, grown for known large sizes so parts stay under 10 000. */
-  partSizeBytes?: number;
-  /** Parts uploaded in parallel; default 4 (memory ≈ queueSize × partSize). */
-  queueSize?: number;
-  /** Give up connecting after this long (default 10 s). */
-  connectTimeoutMs?: number;
-  /** Abort a request whose socket has been idle this long (default 60 s). */
-  idleTimeoutMs?: number;
-  /** Retries per HTTP request (default 4), and first/maximum backoff step in ms (250 / 20 000). */
-  retries?: number;
-  retryBaseMs?: number;
-  retryMaxMs?: number;
-  /** Longest Retry-After we wait for before giving up (default 60 s). */
-  maxRetryAfterMs?: number;
-  /** Whole-upload restarts for replayable bodies (Buffer or () => Readable), default 2. */
-  uploadRetries?: number;
-  /** Notified before each retry (for the activity log); carries no secrets. */
-  onRetry?: (event: S3RetryEvent & { operation: string }) => void;
-}
-
-export type S3PresetName = 'r2' | 'b2' | 'aws' | 'minio' | 'custom';
+import type { S3PresetName, S3StoreConfig } from '../model/destinations.js';
+import { SyncError, settingHint } from '../model/errors.js';
 
 /** What a user enters for a preset; the rest comes from the preset. */
 export interface S3PresetInput extends Partial<Omit<S3StoreConfig, 'accessKeyId' | 'secretAccessKey'>> {
@@ -50,9 +19,13 @@ export interface S3Preset {
   label: string;
   /** Which inputs the settings panel must ask for. */
   needs: ReadonlyArray<'accountId' | 'region' | 'endpoint'>;
+  /** Default region, if the provider has one. */
   region?: string;
   forcePathStyle: boolean;
-  endpointFor?: (input: S3PresetInput) => string | undefined;
+  /** The endpoint built from the inputs: `{accountId}` and `{region}` are replaced. */
+  endpointTemplate?: string;
+  /** An endpoint whose host matches this belongs to the provider; group 1, if any, is the region. */
+  hostPattern?: RegExp;
 }
 
 export const DEFAULT_BUCKET = 'bilancio-experiments';
@@ -64,42 +37,95 @@ export const S3_PRESETS: Readonly<Record<S3PresetName, S3Preset>> = {
     region: 'auto',
     // Path style keeps one TLS host name (<account>.r2.cloudflarestorage.com) for every bucket.
     forcePathStyle: true,
-    endpointFor: (i) => (i.accountId ? `https://${i.accountId}.r2.cloudflarestorage.com` : undefined),
+    endpointTemplate: 'https://{accountId}.r2.cloudflarestorage.com',
+    hostPattern: /\.r2\.cloudflarestorage\.com$/,
   },
   b2: {
     label: 'Backblaze B2',
     needs: ['region'],
     forcePathStyle: false,
-    endpointFor: (i) => (i.region ? `https://s3.${i.region}.backblazeb2.com` : undefined),
+    endpointTemplate: 'https://s3.{region}.backblazeb2.com',
+    hostPattern: /^s3[.-]([a-z0-9-]+)\.backblazeb2\.com$|\.backblazeb2\.com$/,
   },
-  aws: { label: 'AWS S3', needs: ['region'], region: 'us-east-1', forcePathStyle: false },
+  aws: {
+    label: 'AWS S3',
+    needs: ['region'],
+    region: 'us-east-1',
+    forcePathStyle: false,
+    hostPattern: /^s3[.-]([a-z0-9-]+)\.amazonaws\.com$|\.amazonaws\.com$/,
+  },
   minio: { label: 'MinIO', needs: ['endpoint'], region: 'us-east-1', forcePathStyle: true },
   custom: { label: 'Other S3-compatible', needs: ['endpoint'], region: 'us-east-1', forcePathStyle: true },
 };
 
+/** The endpoint a preset builds from the inputs, or undefined if an input it needs is missing. */
+function endpointFor(preset: S3Preset, input: { accountId?: string; region?: string }): string | undefined {
+  if (!preset.endpointTemplate) return undefined;
+  let missing = false;
+  const url = preset.endpointTemplate.replace(/\{(accountId|region)\}/g, (_, k: 'accountId' | 'region') => {
+    const v = input[k];
+    if (!v) missing = true;
+    return v ?? '';
+  });
+  return missing ? undefined : url;
+}
+
+/** Which preset an endpoint belongs to (no endpoint: AWS, whose SDK derives it), and its region if it says. */
+export function recognizeEndpoint(endpoint: string | undefined): { preset: S3PresetName; region?: string } {
+  if (!endpoint) return { preset: 'aws' };
+  let host = '';
+  try {
+    host = new URL(endpoint).hostname;
+  } catch {
+    return { preset: 'custom' };
+  }
+  for (const [name, p] of Object.entries(S3_PRESETS) as Array<[S3PresetName, S3Preset]>) {
+    const m = p.hostPattern?.exec(host);
+    if (m) return m[1] ? { preset: name, region: m[1] } : { preset: name };
+  }
+  return { preset: 'custom' };
+}
+
 /** Merge a preset with what the user entered; throws SyncError('configuration') naming what's missing. */
 export function resolveS3Config(preset: S3PresetName, partial: S3PresetInput): S3StoreConfig {
   const p = S3_PRESETS[preset];
-  if (!p) throw new SyncError('configuration', `Unknown storage preset "${preset}".`);
+  if (!p)
+    throw new SyncError(
+      'configuration',
+      `Unknown storage preset "${preset}".`,
+      settingHint(`Use one of: ${Object.keys(S3_PRESETS).join(', ')}.`, 'objectStore.preset'),
+    );
   const { accountId: _accountId, ...rest } = partial;
   const region = partial.region ?? p.region;
-  const endpoint = partial.endpoint ?? p.endpointFor?.({ ...partial, region });
+  const endpoint = partial.endpoint ?? endpointFor(p, { ...partial, region });
   if (!partial.accessKeyId || !partial.secretAccessKey) {
     throw new SyncError(
       'configuration',
       `${p.label} needs an access key id and a secret access key.`,
-      'Set R2_ACCESS_KEY_ID and R2_SECRET_ACCESS_KEY (or enter them in Settings).',
+      settingHint(
+        'Enter the access key id and the secret access key of the bucket.',
+        'objectStore.accessKeyId',
+        'objectStore.secretAccessKey',
+      ),
     );
   }
-  if (!region) throw new SyncError('configuration', `${p.label} needs a region (for example us-west-004).`);
+  if (!region)
+    throw new SyncError(
+      'configuration',
+      `${p.label} needs a region (for example us-west-004).`,
+      settingHint('Enter the region of the bucket.', 'objectStore.region'),
+    );
   if (p.needs.includes('endpoint') || p.needs.includes('accountId')) {
     if (!endpoint) {
       throw new SyncError(
         'configuration',
-        preset === 'r2'
-          ? 'Cloudflare R2 needs the account id or the endpoint URL.'
+        p.needs.includes('accountId')
+          ? `${p.label} needs the account id or the endpoint URL.`
           : `${p.label} needs an endpoint URL.`,
-        'Set R2_ENDPOINT_URL (e.g. https://<account>.r2.cloudflarestorage.com).',
+        settingHint(
+          'Enter the endpoint URL of the bucket (Cloudflare R2: https://<account>.r2.cloudflarestorage.com).',
+          'objectStore.endpoint',
+        ),
       );
     }
   }
@@ -119,12 +145,17 @@ function checkEndpoint(endpoint: string): void {
   try {
     url = new URL(endpoint);
   } catch {
-    throw new SyncError('configuration', `The storage endpoint "${endpoint}" is not a URL.`);
+    throw new SyncError(
+      'configuration',
+      `The storage endpoint "${endpoint}" is not a URL.`,
+      settingHint('Enter the endpoint as https://host[:port].', 'objectStore.endpoint'),
+    );
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new SyncError(
       'configuration',
       `The storage endpoint must start with https:// (got ${url.protocol}).`,
+      settingHint('Enter the endpoint as https://host[:port].', 'objectStore.endpoint'),
     );
   }
   if (url.username || url.password) {
@@ -132,6 +163,10 @@ function checkEndpoint(endpoint: string): void {
     throw new SyncError(
       'configuration',
       'The storage endpoint URL must not contain a user name or password.',
+      settingHint(
+        'Remove the user name and password from the endpoint; enter the key pair separately.',
+        'objectStore.endpoint',
+      ),
     );
   }
 }

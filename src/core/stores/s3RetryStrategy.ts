@@ -11,7 +11,7 @@
  * at backoff + 5 s), no retry of 501 Not Implemented, and an onRetry hook for the activity log.
  */
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
-import { retryAfterFromError, retryDelay } from '../retry.js';
+import { retryAfterFromError, retryDelay } from '../async/retry.js';
 
 type RetryStrategyV2 = Extract<
   NonNullable<S3ClientConfig['retryStrategy']>,
@@ -19,6 +19,7 @@ type RetryStrategyV2 = Extract<
 >;
 type RetryErrorInfo = Parameters<RetryStrategyV2['refreshRetryTokenForRetry']>[1];
 
+/** One retry as the strategy sees it (the store adds the operation). */
 export interface S3RetryEvent {
   /** 1 for the first retry. */
   attempt: number;

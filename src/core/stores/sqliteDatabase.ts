@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { SyncError } from '../errors.js';
+import { SyncError } from '../model/errors.js';
 
 /**
  * Opening a better-sqlite3 file the same way for the journal and the embedded catalog: WAL, a busy

@@ -2,7 +2,7 @@
  * Turns what supabase-js returns ({ error, status } — it does not throw) into a SyncError the user can act
  * on. Never includes the key.
  */
-import { SyncError } from '../errors.js';
+import { SyncError } from '../model/errors.js';
 import { MIGRATION_FILE } from './pgCatalogRows.js';
 
 export const SUPABASE_URL_VARIABLE = 'SUPABASE_URL';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CsvTable, Json } from '../types.js';
+import type { CsvTable, Json } from '../model/types.js';
 import { parseCsv } from './csv.js';
 import { parseJsonLossless } from './json.js';
 import type { SweepLayout } from './layout.js';

@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isSyncError } from '../errors.js';
-import type { Completion } from '../types.js';
+import { isSyncError } from '../model/errors.js';
+import type { Completion } from '../model/types.js';
 import { type JobManifestFile, readJobManifest } from './aggregates.js';
 import { parseCsv } from './csv.js';
 import { parseJsonLossless } from './json.js';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { CsvError, parse } from 'csv-parse/sync';
-import { SyncError } from '../errors.js';
-import type { CsvRow, CsvTable } from '../types.js';
+import { SyncError } from '../model/errors.js';
+import type { CsvRow, CsvTable } from '../model/types.js';
 
 /**
  * Lossless CSV reading for bilancio's aggregate files.

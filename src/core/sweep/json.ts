@@ -1,5 +1,5 @@
-import { SyncError } from '../errors.js';
-import type { Json } from '../types.js';
+import { SyncError } from '../model/errors.js';
+import type { Json } from '../model/types.js';
 
 /**
  * JSON parsing that loses nothing bilancio writes.

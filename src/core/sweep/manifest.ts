@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream, type Dirent, lstatSync, readlinkSync, type Stats } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SyncError } from '../errors.js';
-import type { FileEntry } from '../types.js';
+import { SyncError } from '../model/errors.js';
+import type { FileEntry } from '../model/types.js';
 
 /** What is remembered about a file to skip re-hashing it: keyed by sweep-relative path. */
 export interface HashCacheEntry {

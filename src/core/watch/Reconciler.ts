@@ -1,10 +1,92 @@
+/**
+ * The reconcile scan: every sweep folder under the experiments roots looked at, at start-up, every few
+ * minutes and on request — the safety net for file events that never came (sleep, network drives,
+ * overflowing OS queues). Cheap over hundreds of synced sweeps: checkUnchanged recognises an unchanged
+ * synced sweep from a few stat() calls and the journal, without hashing or asking the engine.
+ */
 import type { Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Journal } from '../journal/Journal.js';
-import type { JournalSweep } from '../journal/types.js';
-import { lastModified } from '../sweep/completion.js';
-import type { SweepLayout } from '../sweep/layout.js';
+import type { EngineEvent } from '../../shared/events.js';
+import type { ExamineOptions, ExamineResult } from './SweepExaminer.js';
+
+export type ReconcileTrigger = 'startup' | 'periodic' | 'request';
+
+export interface ReconcilerOptions {
+  roots: string[];
+  examine: (path: string, options?: ExamineOptions) => Promise<ExamineResult>;
+  isSyncing: (path: string) => boolean;
+  stopping: () => boolean;
+  emit: (e: EngineEvent) => void;
+}
+
+/** Folders looked at at once during a scan. */
+const SCAN_CONCURRENCY = 8;
+
+export class Reconciler {
+  private current: Promise<Map<string, ExamineResult>> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly options: ReconcilerOptions) {}
+
+  /** Whether a scan runs. */
+  get busy(): boolean {
+    return this.current !== null;
+  }
+
+  /**
+   * Scan every sweep folder now, resolving to what each examination found. A plain scan while one runs
+   * joins it; one with examine options (sync now) runs after it.
+   */
+  run(trigger: ReconcileTrigger, examine?: ExamineOptions): Promise<Map<string, ExamineResult>> {
+    if (this.current) {
+      if (!examine) return this.current;
+      return this.current.then(() => this.run(trigger, examine));
+    }
+    const scan = async () => {
+      const started = Date.now();
+      const folders = await listSweepFolders(this.options.roots);
+      const results = new Map<string, ExamineResult>();
+      let unchanged = 0;
+      let next = 0;
+      const worker = async () => {
+        while (next < folders.length && !this.options.stopping()) {
+          const path = folders[next++]!;
+          if (this.options.isSyncing(path)) continue;
+          const result = await this.options.examine(path, examine);
+          results.set(path, result);
+          if (result === 'unchanged') unchanged++;
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(SCAN_CONCURRENCY, folders.length) }, worker));
+      this.options.emit({
+        type: 'reconcile-finished',
+        sweeps: folders.length,
+        unchanged,
+        durationMs: Date.now() - started,
+        trigger,
+      });
+      return results;
+    };
+    const run = scan().finally(() => {
+      this.current = null;
+    });
+    this.current = run;
+    return run;
+  }
+
+  /** Scan every `everyMs` as well (0: never). */
+  startPeriodic(everyMs: number): void {
+    if (everyMs <= 0 || this.timer) return;
+    this.timer = setInterval(() => void this.run('periodic').catch(() => {}), everyMs);
+    this.timer.unref?.();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+}
 
 /** Every sweep candidate under the experiments roots: direct subfolders, dot-folders skipped, sorted. */
 export async function listSweepFolders(roots: string[]): Promise<string[]> {
@@ -22,59 +104,4 @@ export async function listSweepFolders(roots: string[]): Promise<string[]> {
     }
   }
   return out.sort();
-}
-
-export interface UnchangedCheck {
-  unchanged: boolean;
-  /** Newest mtime of the cheap-to-check parts of the sweep (no run folder is walked). */
-  lastModifiedMs: number;
-  /** Newest file mtime recorded by the synced revision, or null without one. */
-  syncedUpToMs: number | null;
-}
-
-/**
- * Has a synced sweep stayed as it was synced? Answered from a few stat() calls and the journal, without
- * walking run folders or hashing anything, so that start-up over hundreds of synced sweeps is quick.
- *
- * Unchanged when: the journal says `synced`, its latest revision exists (with run data when `wantFull`),
- * and nothing bilancio touches as it writes — the sweep root and its direct children, `aggregate/`,
- * branch folders with `registry/` and the `runs/` folders (a new run bumps its mtime), job-manifest
- * folders — is newer than the newest file of that revision. Bilancio writes the terminal file last, so a
- * later write anywhere it writes (a resume, a post-hoc analysis, a deleted file) makes the sweep look
- * changed, and the engine then decides (with its size/mtime hash cache) what really changed.
- *
- * Blind spot, shared with the completion check: a file inside a run folder edited in place without any
- * registry or folder change. Bilancio never does that; `bilancio-sync sync` (or a manual retry) catches it.
- */
-export async function checkUnchanged(
-  journal: Journal,
-  row: JournalSweep | null,
-  path: string,
-  layout: SweepLayout,
-  wantFull: boolean,
-): Promise<UnchangedCheck> {
-  const lastModifiedMs = await lastModified(path, layout);
-  if (!row || row.state !== 'synced') return { unchanged: false, lastModifiedMs, syncedUpToMs: null };
-  const latest = journal.latestRevision(row.id);
-  if (!latest) return { unchanged: false, lastModifiedMs, syncedUpToMs: null };
-  const files = latest.manifest.files;
-  if ((!latest.full && wantFull) || files.length === 0) {
-    return { unchanged: false, lastModifiedMs, syncedUpToMs: null };
-  }
-  const syncedUpToMs = files.reduce((m, f) => Math.max(m, f.mtimeMs), 0);
-  if (lastModifiedMs <= syncedUpToMs) return { unchanged: true, lastModifiedMs, syncedUpToMs };
-
-  // The files may have been copied or touched since (new mtimes, same bytes) and then found unchanged by
-  // a sync (noop): the engine's hash cache then holds the current mtimes. Trust it only if it describes
-  // exactly the synced content (a dry run after a change would have left other hashes in it).
-  const cache = journal.getFileCache(path);
-  if (latest.full && cache.size !== files.length) return { unchanged: false, lastModifiedMs, syncedUpToMs };
-  let cachedUpToMs = 0;
-  for (const f of files) {
-    const c = cache.get(f.path);
-    if (!c || c.size !== f.size || c.sha256 !== f.sha256)
-      return { unchanged: false, lastModifiedMs, syncedUpToMs };
-  }
-  for (const c of cache.values()) cachedUpToMs = Math.max(cachedUpToMs, c.mtimeMs);
-  return { unchanged: lastModifiedMs <= cachedUpToMs, lastModifiedMs, syncedUpToMs: cachedUpToMs };
 }

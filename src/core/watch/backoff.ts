@@ -1,4 +1,4 @@
-import { backoffDelay } from '../retry.js';
+import { backoffDelay } from '../async/retry.js';
 
 /** When a failed sweep is tried again (watch mode's queue, not the per-request retries inside a store). */
 export interface RetryPolicy {

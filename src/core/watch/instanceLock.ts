@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { SyncError } from '../errors.js';
+import { SyncError } from '../model/errors.js';
 
 /**
  * One watcher per journal: two would both sync the same sweeps and each would take the other's running
@@ -37,7 +37,11 @@ export function acquireWatchLock(dataDir: string): InstanceLock {
         throw new SyncError(
           'conflict',
           `Another Bilancio Sync watcher is already running (pid ${owner.pid} on ${owner.host}, since ${owner.since}).`,
-          'Stop it first (or leave it running: `bilancio-sync status` shows what it is doing).',
+          {
+            text: 'Stop it first, or leave it running: the status shows what it is doing.',
+            action: { kind: 'show-status' },
+          },
+          { code: 'watcher-running' },
         );
       }
       unlinkSync(file); // stale: its process is gone

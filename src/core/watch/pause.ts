@@ -1,13 +1,13 @@
 import type { PausedBy, PauseInfo } from '../../shared/events.js';
 import type { Journal } from '../journal/Journal.js';
-import type { Json } from '../types.js';
+import type { Json } from '../model/types.js';
 
 /** The journal setting that holds the pause, so it survives a restart and other processes see it. */
 export const PAUSE_SETTING = 'watch.pause';
 
 /** The pause in force at `now`, or null. An expired timed pause counts as no pause. */
 export function readPause(journal: Journal, now = Date.now()): PauseInfo | null {
-  const raw = journal.getSetting(PAUSE_SETTING);
+  const raw = journal.settings.get(PAUSE_SETTING);
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return null;
   const p = raw as Record<string, Json>;
   const by: PausedBy = p.by === 'app' ? 'app' : 'user';
@@ -33,7 +33,7 @@ export function writePause(
     until: options.forMs == null ? null : new Date(now + options.forMs).toISOString(),
     reason: options.reason ?? null,
   };
-  journal.setSetting(PAUSE_SETTING, { ...pause });
+  journal.settings.set(PAUSE_SETTING, { ...pause });
   return pause;
 }
 
@@ -44,11 +44,11 @@ export function writePause(
 export function clearPause(journal: Journal, by: PausedBy = 'user', now = Date.now()): boolean {
   const current = readPause(journal, now);
   if (!current) {
-    journal.deleteSetting(PAUSE_SETTING); // an expired timed pause: tidy up
+    journal.settings.delete(PAUSE_SETTING); // an expired timed pause: tidy up
     return false;
   }
   if (by === 'app' && current.by === 'user') return false;
-  journal.deleteSetting(PAUSE_SETTING);
+  journal.settings.delete(PAUSE_SETTING);
   return true;
 }
 

@@ -1,22 +1,27 @@
 import { useEffect, useState } from 'react';
-import type { AppInfo, Commands } from '../../shared/ipc';
+import { type Bridge, makeClient } from '../../shared/bridge';
 
 declare global {
   interface Window {
-    bilancioSync?: Commands;
+    bilancioSync?: Bridge;
   }
 }
 
-/** Placeholder window until the desktop issue: shows which engine it talks to. */
+/** Placeholder window until the window issue: shows which engine it talks to, through the Bridge. */
 export function App(): React.JSX.Element {
-  const [info, setInfo] = useState<AppInfo | null>(null);
+  const [info, setInfo] = useState<string>('Starting…');
   useEffect(() => {
-    void window.bilancioSync?.getAppInfo().then(setInfo);
+    if (!window.bilancioSync) return;
+    void makeClient(window.bilancioSync)
+      ['app.info']({})
+      .then((r) =>
+        setInfo(r.ok ? `${r.value.name} ${r.value.version} on ${r.value.platform}` : r.error.message),
+      );
   }, []);
   return (
     <main style={{ fontFamily: 'system-ui', padding: 24 }}>
       <h1>Bilancio Sync</h1>
-      <p>{info ? `${info.name} ${info.version} on ${info.platform}` : 'Starting…'}</p>
+      <p>{info}</p>
       <p>Use the `bilancio-sync` command line for sync, list and restore.</p>
     </main>
   );

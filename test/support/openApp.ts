@@ -1,13 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { type AppConfig, loadConfig } from './config/loadConfig.js';
-import { SyncEngine } from './engine/SyncEngine.js';
-import { Journal } from './journal/Journal.js';
-import type { Catalog } from './stores/Catalog.js';
-import { createCatalog, createObjectStore } from './stores/createStores.js';
-import type { ObjectStore } from './stores/ObjectStore.js';
+import { type AppConfig, loadConfig } from '../../src/core/config/loadConfig.js';
+import { SyncEngine } from '../../src/core/engine/SyncEngine.js';
+import { Journal } from '../../src/core/journal/Journal.js';
+import type { Catalog } from '../../src/core/stores/Catalog.js';
+import { createCatalog, createObjectStore } from '../../src/core/stores/createStores.js';
+import type { ObjectStore } from '../../src/core/stores/ObjectStore.js';
 
-/** Everything a shell (CLI, desktop app, browser mode) needs, wired from one configuration. */
+/** The engine wired from one configuration, for tests that drive it directly (shells use the AppService). */
 export interface AppContext {
   config: AppConfig;
   journal: Journal;

@@ -1,4 +1,4 @@
-import type { FileEntry, SweepType } from '../types.js';
+import type { FileEntry, SweepType } from './types.js';
 
 /** One object written for a revision. */
 export interface ManifestObject {

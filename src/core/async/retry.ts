@@ -5,7 +5,7 @@
  * between 0 and the exponential cap) spreads the retries of many parallel uploads apart instead of
  * having them hit a recovering server in lock-step.
  */
-import { isSyncError } from './errors.js';
+import { isSyncError } from '../model/errors.js';
 
 export interface RetryInfo {
   /** 1 for the first retry (i.e. the second attempt). */

@@ -1,7 +1,6 @@
 /** Domain types shared by the engine's parts. Plain data only: every value here survives JSON. */
 
-export type SweepType = 'balanced' | 'dealer' | 'ring' | 'aggregate-only';
-export const SWEEP_TYPES: readonly SweepType[] = ['balanced', 'dealer', 'ring', 'aggregate-only'];
+export { SWEEP_TYPES, type SweepType } from '../../shared/states.js';
 
 /** complete: finished and quiet; running: still being written; incomplete: crashed; failed: bilancio said so. */
 export type CompletionState = 'complete' | 'running' | 'incomplete' | 'failed';

@@ -1,4 +1,4 @@
-import { SyncError } from '../errors.js';
+import { SyncError } from './errors.js';
 
 /**
  * Object keys of the cloud layout (SPEC §2), relative to the store's prefix:
@@ -25,7 +25,11 @@ export function validateSweepName(name: string): string {
     throw new SyncError(
       'usage',
       `"${name}" can't be used as a sweep name in the cloud layout.`,
-      'Use letters, digits, ".", "_", "-" (no spaces or slashes), e.g. --name my_sweep_2026',
+      {
+        text: 'Use letters, digits, ".", "_", "-" (no spaces or slashes), e.g. my_sweep_2026.',
+        action: { kind: 'rename-sweep' },
+      },
+      { code: 'sweep-name-invalid' },
     );
   }
   return name;

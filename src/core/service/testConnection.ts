@@ -1,37 +1,37 @@
 import { randomUUID } from 'node:crypto';
-import { type AppConfig, describeConfig } from './config/loadConfig.js';
-import { toSyncError } from './errors.js';
-import { createCatalog, createObjectStore } from './stores/createStores.js';
+import type { z } from 'zod';
+import type { checkResultSchema } from '../../shared/commands.js';
+import type { AppConfig } from '../config/loadConfig.js';
+import { toSyncError } from '../model/errors.js';
+import { createCatalog, createObjectStore } from '../stores/createStores.js';
 
-export interface CheckResult {
-  name: string;
-  ok: boolean;
-  detail: string;
-  hint?: string;
-  category?: string;
-  ms: number;
-}
+export type CheckResult = z.infer<typeof checkResultSchema>;
 
 /**
- * `bilancio-sync doctor`: checks each configured destination for real, the way a sync would use it —
+ * Test connection (`bilancio-sync doctor`, the settings' Test button, with saved or draft settings): checks each configured destination for real, the way a sync would use it —
  * the object store by writing, reading back and deleting a probe object; the catalog by connecting and
  * checking its schema version. Each check runs even if another failed, so the report names every problem.
  */
-export async function runDoctor(
-  config: AppConfig,
-): Promise<{ config: Record<string, unknown>; checks: CheckResult[] }> {
+export async function testConnection(config: AppConfig): Promise<CheckResult[]> {
   const checks: CheckResult[] = [];
   const check = async (name: string, body: () => Promise<string>): Promise<void> => {
     const started = Date.now();
     try {
-      checks.push({ name, ok: true, detail: await body(), ms: Date.now() - started });
+      checks.push({
+        name,
+        ok: true,
+        detail: await body(),
+        hint: null,
+        category: null,
+        ms: Date.now() - started,
+      });
     } catch (e) {
       const err = toSyncError(e);
       checks.push({
         name,
         ok: false,
         detail: err.message,
-        hint: err.hint,
+        hint: err.toAppError().hint,
         category: err.category,
         ms: Date.now() - started,
       });
@@ -66,5 +66,5 @@ export async function runDoctor(
     }
   });
 
-  return { config: describeConfig(config), checks };
+  return checks;
 }
