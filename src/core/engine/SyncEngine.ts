@@ -192,7 +192,20 @@ export class SyncEngine {
     const { path, name, sweepType, aggregates, files, keeper, remote, plan } = c;
     const base = this.resultBase(c);
     const { warnings } = base;
-    for (const message of warnings) emit({ type: 'warning', sweep: name, message });
+    // The only warnings here are shrink warnings: each offers the kept revision that still has every row.
+    for (const message of warnings) {
+      emit({
+        type: 'warning',
+        sweep: name,
+        message,
+        hint: remote
+          ? {
+              text: 'Restore the earlier revision to get every row back.',
+              action: { kind: 'restore-revision', sweep: name, revision: remote.revision },
+            }
+          : undefined,
+      });
+    }
     if (plan.unchanged && remote) {
       await this.repairCatalog(name, sweepType, aggregates, remote);
       const result: SyncOutcome = {

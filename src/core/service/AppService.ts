@@ -23,6 +23,7 @@ import {
 import type { AppEventListener, EngineEvent } from '../../shared/events.js';
 import type { AppConfig } from '../config/loadConfig.js';
 import { TOOL_VERSION } from '../engine/version.js';
+import type { AttemptFinish } from '../journal/AttemptsRepository.js';
 import type { Journal } from '../journal/Journal.js';
 import { SyncError, toSyncError } from '../model/errors.js';
 import { restoreSweep } from '../restore/Restorer.js';
@@ -390,82 +391,70 @@ export class AppService implements Bridge {
         const store = await this.resources.store();
         const journal = await this.journal();
         const target = resolve(q.target);
-        const jobId = this.jobs.start('restore', q.sweep, target, async (ctx) => {
-          const local = journal.sweeps.byName(q.sweep);
-          const attempt = journal.attempts.start({
-            kind: 'restore',
-            sweepId: local?.id ?? null,
-            sweepName: q.sweep,
-            revision: q.revision ?? null,
-            target,
-          });
-          try {
-            const result = await restoreSweep(store, q.sweep, target, {
-              revision: q.revision,
-              overwrite: q.overwrite,
-              select: q.what,
-              signal: ctx.signal,
-              onEvent: ctx.emit,
-            });
-            journal.attempts.finish(attempt, {
-              result: 'restored',
-              bytes: result.bytes,
-              objects: result.files,
-              revision: result.revision,
-              warnings: result.warnings,
-            });
-            return result;
-          } catch (e) {
-            journal.attempts.finish(attempt, {
-              result: ctx.signal.aborted ? 'aborted' : 'failed',
-              error: toSyncError(e).message,
-            });
-            throw e;
-          }
-        });
+        const jobId = this.jobs.start('restore', q.sweep, target, (ctx) =>
+          recordAttempt(
+            journal,
+            { kind: 'restore', sweep: q.sweep, revision: q.revision, target },
+            ctx.signal,
+            async () => {
+              const result = await restoreSweep(store, q.sweep, target, {
+                revision: q.revision,
+                overwrite: q.overwrite,
+                select: q.what,
+                signal: ctx.signal,
+                onEvent: ctx.emit,
+              });
+              return {
+                value: result,
+                outcome: {
+                  result: 'restored',
+                  bytes: result.bytes,
+                  objects: result.files,
+                  revision: result.revision,
+                  warnings: result.warnings,
+                },
+              };
+            },
+          ),
+        );
         return { jobId };
       },
 
       'verify.start': async (q) => {
         const store = await this.resources.store();
         const journal = await this.journal();
-        const jobId = this.jobs.start('verify', q.sweep, null, async (ctx) => {
-          const local = journal.sweeps.byName(q.sweep);
-          const attempt = journal.attempts.start({
-            kind: 'verify',
-            sweepId: local?.id ?? null,
-            sweepName: q.sweep,
-            revision: q.revision ?? null,
-          });
-          try {
-            const report = await verifyRemote(store, q.sweep, {
-              revision: q.revision,
-              deep: q.deep,
-              signal: ctx.signal,
-              onEvent: ctx.emit,
-            });
-            journal.attempts.finish(attempt, {
-              result: report.problems.length === 0 ? 'verified' : 'failed',
-              bytes: report.bytes,
-              objects: report.objects,
-              revision: report.revision,
-              error:
-                report.problems.length === 0
-                  ? null
-                  : `${report.problems.length} object(s) don't match the manifest: ${report.problems
-                      .slice(0, 3)
-                      .map((p) => `${p.key} (${p.problem})`)
-                      .join('; ')}`,
-            });
-            return report;
-          } catch (e) {
-            journal.attempts.finish(attempt, {
-              result: ctx.signal.aborted ? 'aborted' : 'failed',
-              error: toSyncError(e).message,
-            });
-            throw e;
-          }
-        });
+        const jobId = this.jobs.start('verify', q.sweep, null, (ctx) =>
+          recordAttempt(
+            journal,
+            { kind: 'verify', sweep: q.sweep, revision: q.revision },
+            ctx.signal,
+            async () => {
+              const report = await verifyRemote(store, q.sweep, {
+                revision: q.revision,
+                deep: q.deep,
+                signal: ctx.signal,
+                onEvent: ctx.emit,
+              });
+              const damaged = report.problems
+                .slice(0, 3)
+                .map((p) => `${p.key} (${p.problem})`)
+                .join('; ');
+              return {
+                value: report,
+                outcome: {
+                  result: report.problems.length === 0 ? 'verified' : 'failed',
+                  bytes: report.bytes,
+                  objects: report.objects,
+                  revision: report.revision,
+                  error:
+                    report.problems.length === 0
+                      ? null
+                      : `${report.problems.length} object(s) don't match the manifest: ${damaged}`,
+                },
+              };
+            },
+          ),
+        );
         return { jobId };
       },
 
@@ -552,6 +541,33 @@ function plainSyncResult(r: Awaited<ReturnType<typeof syncRecorded>>): SyncResul
     durationMs: r.durationMs,
     objects: r.objects,
   };
+}
+
+/** A restore or verify as a history entry: started, then finished with its outcome, failure or abort. */
+async function recordAttempt<T>(
+  journal: Journal,
+  what: { kind: 'restore' | 'verify'; sweep: string; revision?: number; target?: string },
+  signal: AbortSignal,
+  run: () => Promise<{ value: T; outcome: AttemptFinish }>,
+): Promise<T> {
+  const attempt = journal.attempts.start({
+    kind: what.kind,
+    sweepId: journal.sweeps.byName(what.sweep)?.id ?? null,
+    sweepName: what.sweep,
+    revision: what.revision ?? null,
+    target: what.target ?? null,
+  });
+  try {
+    const { value, outcome } = await run();
+    journal.attempts.finish(attempt, outcome);
+    return value;
+  } catch (e) {
+    journal.attempts.finish(attempt, {
+      result: signal.aborted ? 'aborted' : 'failed',
+      error: toSyncError(e).message,
+    });
+    throw e;
+  }
 }
 
 function describeZod(error: ZodError): string {
