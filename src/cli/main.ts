@@ -1,12 +1,13 @@
 import { Command, CommanderError } from 'commander';
 import { TOOL_VERSION } from '../core/engine/version.js';
-import { EXIT_CODES } from '../core/model/errors.js';
+import { EXIT_CODES } from '../shared/errors.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerDownload } from './commands/download.js';
 import { registerListSweeps } from './commands/listSweeps.js';
 import { registerRevisions } from './commands/revisions.js';
 import { registerStatus } from './commands/status.js';
 import { registerSync } from './commands/sync.js';
+import { registerUi } from './commands/ui.js';
 import { registerVerify } from './commands/verify.js';
 import { registerWatch } from './commands/watch.js';
 
@@ -25,6 +26,7 @@ registerStatus(program);
 registerVerify(program);
 registerWatch(program);
 registerDoctor(program);
+registerUi(program);
 
 try {
   await program.parseAsync(process.argv);

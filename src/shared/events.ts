@@ -16,8 +16,6 @@ import { pausedBySchema, pauseInfoSchema, sweepStateSchema } from './states.js';
 export const PROGRESS_PHASES = ['uploading', 'cataloguing', 'downloading', 'verifying'] as const;
 export const progressPhaseSchema = z.enum(PROGRESS_PHASES);
 export type ProgressPhase = z.infer<typeof progressPhaseSchema>;
-/** @deprecated name kept for the engine's emitters: the phases of any transfer. */
-export type SyncPhase = ProgressPhase;
 
 export const JOB_KINDS = ['sync', 'restore', 'verify'] as const;
 export const jobKindSchema = z.enum(JOB_KINDS);
@@ -166,20 +164,3 @@ export const appEventSchema = z.object({
 });
 export type AppEvent = z.infer<typeof appEventSchema>;
 export type AppEventListener = (event: AppEvent) => void;
-
-// Names kept for the watch queue's emitters.
-export type WatchSweepState = z.infer<typeof sweepStateSchema>;
-export type { PausedBy, PauseInfo } from './states.js';
-export type WatchEvent = Extract<
-  EngineEvent,
-  {
-    type:
-      | 'sweep-state'
-      | 'queue-state'
-      | 'paused'
-      | 'resumed'
-      | 'reconcile-finished'
-      | 'watch-started'
-      | 'watch-stopped';
-  }
->;

@@ -85,7 +85,8 @@ describe('the bilancio-sync command', () => {
 
     const config = await run(['list-sweeps'], { R2_ENDPOINT_URL: 'https://acct.r2.cloudflarestorage.com' });
     expect(config.code).toBe(3);
-    expect(config.stderr).toMatch(/R2_ACCESS_KEY_ID and R2_SECRET_ACCESS_KEY are not set/);
+    expect(config.stderr).toMatch(/the access key id and secret access key are not set/);
+    expect(config.stderr).toMatch(/R2_ACCESS_KEY_ID; R2_SECRET_ACCESS_KEY/);
 
     const missing = await run(['download', 'no_such_sweep', join(work, 'nowhere')]);
     expect(missing.code).toBe(7);

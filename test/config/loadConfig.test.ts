@@ -2,7 +2,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { renderHint } from '../../src/cli/hints.js';
 import { describeConfig, loadConfig } from '../../src/core/config/loadConfig.js';
+import type { SyncError } from '../../src/core/model/errors.js';
 
 describe('configuration', () => {
   let home: string;
@@ -61,17 +63,43 @@ describe('configuration', () => {
     });
   });
 
-  it('names the bad or missing setting', async () => {
-    expect(() =>
-      load({ R2_ENDPOINT_URL: 'https://x.r2.cloudflarestorage.com', R2_ACCESS_KEY_ID: 'id' }),
-    ).toThrow(/R2_SECRET_ACCESS_KEY is not set/);
-    expect(() => load({ SUPABASE_URL: 'https://p.supabase.co' })).toThrow(/SUPABASE_KEY is not set/);
-    expect(() =>
-      load({ R2_ENDPOINT_URL: 'r2.example', R2_ACCESS_KEY_ID: 'a', R2_SECRET_ACCESS_KEY: 'b' }),
-    ).toThrow(/R2_ENDPOINT_URL "r2.example" is not an http\(s\) URL/);
-    expect(() => load({ BILANCIO_SYNC_COMPRESSION_LEVEL: '11' })).toThrow(
-      /BILANCIO_SYNC_COMPRESSION_LEVEL is "11"/,
-    );
+  it('names the bad or missing setting (and the CLI names its variable)', async () => {
+    const thrown = (fn: () => unknown): SyncError => {
+      try {
+        fn();
+      } catch (e) {
+        return e as SyncError;
+      }
+      throw new Error('did not throw');
+    };
+    const cases: Array<[Record<string, string>, RegExp, string, RegExp]> = [
+      [
+        { R2_ENDPOINT_URL: 'https://x.r2.cloudflarestorage.com', R2_ACCESS_KEY_ID: 'id' },
+        /the secret access key is not set/,
+        'objectStore.secretAccessKey',
+        /R2_SECRET_ACCESS_KEY/,
+      ],
+      [{ SUPABASE_URL: 'https://p.supabase.co' }, /its key is not set/, 'catalog.key', /SUPABASE_KEY/],
+      [
+        { R2_ENDPOINT_URL: 'r2.example', R2_ACCESS_KEY_ID: 'a', R2_SECRET_ACCESS_KEY: 'b' },
+        /endpoint "r2.example" is not an http\(s\) URL/,
+        'objectStore.endpoint',
+        /R2_ENDPOINT_URL/,
+      ],
+      [
+        { BILANCIO_SYNC_COMPRESSION_LEVEL: '11' },
+        /compression level is "11"/,
+        'compressionLevel',
+        /BILANCIO_SYNC_COMPRESSION_LEVEL/,
+      ],
+    ];
+    for (const [env, message, setting, variable] of cases) {
+      const e = thrown(() => load(env));
+      expect(e.category).toBe('configuration');
+      expect(e.message).toMatch(message);
+      expect(e.action).toEqual({ kind: 'fix-setting', settings: [setting] });
+      expect(renderHint(e.toAppError().hint)).toMatch(variable);
+    }
     await writeFile(join(home, 'config.json'), JSON.stringify({ compressionLevel: 'fast' }));
     expect(() => load()).toThrow(/config.json has a bad setting: compressionLevel/);
     await writeFile(join(home, 'config.json'), '{ not json');

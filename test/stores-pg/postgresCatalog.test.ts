@@ -46,7 +46,7 @@ describe('PostgresCatalog configuration and failures', () => {
       expect(err).toMatchObject({ name: 'SyncError', category: 'configuration' });
       expect((err as Error).message).toMatch(/has no Bilancio Sync tables yet/);
       expect((err as { hint: string }).hint).toMatch(
-        /supabase\/migrations\/\d{14}_bilancio_sync_catalog\.sql.*BILANCIO_DATABASE_URL/,
+        /supabase\/migrations\/\d{14}_bilancio_sync_catalog\.sql.*psql -f/,
       );
     } finally {
       await fresh.stop();
@@ -73,7 +73,7 @@ describe('PostgresCatalog configuration and failures', () => {
     }
   });
 
-  it('reports a wrong password as configuration, naming the variable and never the password', async () => {
+  it('reports a wrong password as configuration, naming the setting and never the password', async () => {
     const url = new URL(db.url);
     url.password = 'definitely-wrong-pw';
     const c = new PostgresCatalog(url.toString());
@@ -82,7 +82,11 @@ describe('PostgresCatalog configuration and failures', () => {
     expect(err).toMatchObject({ name: 'SyncError', category: 'configuration' });
     const text = `${(err as Error).message} ${(err as { hint: string }).hint}`;
     expect(text).toContain(`refused user "${decodeURIComponent(url.username)}": wrong password`);
-    expect(text).toContain('BILANCIO_DATABASE_URL');
+    // The setting to fix is named as a structured action (each shell words it: a variable, a field).
+    expect((err as { action?: unknown }).action).toEqual({
+      kind: 'fix-setting',
+      settings: ['catalog.databaseUrl'],
+    });
     expect(text).not.toContain('definitely-wrong-pw');
     expect(text).not.toContain(new URL(db.url).password);
   });

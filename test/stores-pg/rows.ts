@@ -1,8 +1,9 @@
 /** Hand-built catalog writes with bilancio's real headers and value quirks (SPEC §1). */
 
 import type { RemoteManifest } from '../../src/core/model/RemoteManifest.js';
-import type { CsvRow, SweepType } from '../../src/core/model/types.js';
+import type { CsvRow } from '../../src/core/model/types.js';
 import type { CatalogSweepWrite, RegistryRowWrite } from '../../src/core/stores/Catalog.js';
+import type { SweepType } from '../../src/shared/states.js';
 
 export const BALANCED_HEADER =
   'kappa,concentration,mu,monotonicity,seed,face_value,outside_mid_ratio,big_entity_share,delta_passive,delta_active,trading_effect,trading_relief_ratio,phi_passive,phi_active,passive_run_id,passive_status,active_run_id,active_status,dealer_total_pnl,dealer_total_return,total_trades'.split(

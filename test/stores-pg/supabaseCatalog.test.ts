@@ -2,9 +2,11 @@
  * SupabaseCatalog through real supabase-js and real HTTP against the PostgREST test double (PostgREST
  * itself can't be installed here), which runs every request on the real test PostgreSQL as the key's role.
  */
+
 import { createServer } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SyncError } from '../../src/core/model/errors.js';
 import { PostgresCatalog } from '../../src/core/stores/PostgresCatalog.js';
 import { SupabaseCatalog } from '../../src/core/stores/SupabaseCatalog.js';
 import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
@@ -93,13 +95,14 @@ describe('SupabaseCatalog', () => {
 });
 
 describe('SupabaseCatalog configuration and failures', () => {
-  it('reports a wrong key as configuration naming SUPABASE_KEY, never the key', async () => {
+  it('reports a wrong key as configuration pointing at the key setting, never the key', async () => {
     const c = new SupabaseCatalog({ url: api.url, key: 'wrong-key-123' });
     const err = await c.open().catch((e: unknown) => e);
     await c.close();
     expect(err).toMatchObject({ name: 'SyncError', category: 'configuration' });
     const text = `${(err as Error).message} ${(err as { hint: string }).hint}`;
-    expect(text).toMatch(/rejected the API key in SUPABASE_KEY \(Invalid API key\)/);
+    expect(text).toMatch(/rejected the API key \(Invalid API key\)/);
+    expect((err as SyncError).action).toEqual({ kind: 'fix-setting', settings: ['catalog.key'] });
     expect(text).not.toContain('wrong-key-123');
   });
 
@@ -143,7 +146,7 @@ describe('SupabaseCatalog configuration and failures', () => {
     const err = await c.open().catch((e: unknown) => e);
     await c.close();
     expect(err).toMatchObject({ category: 'configuration' });
-    expect((err as Error).message).toMatch(/SUPABASE_URL does not look like a Supabase project URL/);
+    expect((err as Error).message).toMatch(/the Supabase URL does not look like a Supabase project URL/);
   });
 
   it('reports a bad URL as configuration', async () => {

@@ -1,12 +1,13 @@
 /** The sweep reader against realistic sweeps from the shared fixture generator, every layout and variant. */
+
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { SweepType } from '../../src/core/model/types.js';
 import { countComparisonRows, countRegistryRows } from '../../src/core/sweep/aggregates.js';
 import { assessCompletion } from '../../src/core/sweep/completion.js';
 import { detectLayout } from '../../src/core/sweep/layout.js';
+import type { SweepType } from '../../src/shared/states.js';
 import { generateSweep, resumeSweep } from '../fixtures/generator.js';
 import { readSnapshot, tempDirs } from './helpers.js';
 

@@ -50,7 +50,9 @@ export function registerStatus(program: Command): void {
                 a.kind,
                 a.sweep,
                 a.result ?? 'unfinished',
-                a.bytes ? `${a.objects} obj, ${formatBytes(a.bytes)}` : '-',
+                a.bytes
+                  ? `${a.objects} ${a.kind === 'restore' ? 'files' : 'obj'}, ${formatBytes(a.bytes)}`
+                  : '-',
                 a.durationMs === null ? '-' : formatDuration(a.durationMs),
                 a.error ?? '',
               ]),

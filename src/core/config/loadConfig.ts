@@ -3,12 +3,14 @@ import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import type { SecretSetting } from '../../shared/commands.js';
+import type { SettingKey } from '../../shared/errors.js';
 import type { CatalogConfig, ObjectStoreConfig, S3PresetName } from '../model/destinations.js';
 import { S3_PRESET_NAMES } from '../model/destinations.js';
 import { SyncError, settingHint } from '../model/errors.js';
 import { recognizeEndpoint, resolveS3Config } from '../stores/s3Presets.js';
 import { type AppPaths, appPaths } from './paths.js';
 import { type ConfigFile, configFileSchema } from './schema.js';
+import { SETTINGS } from './settingsRegistry.js';
 
 export interface AppConfig {
   paths: AppPaths;
@@ -91,11 +93,9 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
     sourceHost: hostname(),
     objectStore: resolveObjectStore(env, file, paths, secrets),
     catalog: resolveCatalog(env, file, paths, secrets),
-    compressionLevel: intSetting(env, 'BILANCIO_SYNC_COMPRESSION_LEVEL', 0, 9) ?? file?.compressionLevel ?? 6,
-    archiveConcurrency:
-      intSetting(env, 'BILANCIO_SYNC_ARCHIVE_CONCURRENCY', 1, 16) ?? file?.archiveConcurrency ?? 2,
-    settleMs:
-      (intSetting(env, 'BILANCIO_SYNC_SETTLE_SECONDS', 0, 86_400) ?? file?.settleSeconds ?? 10) * 1000,
+    compressionLevel: intSetting(env, 'compressionLevel', 0, 9) ?? file?.compressionLevel ?? 6,
+    archiveConcurrency: intSetting(env, 'archiveConcurrency', 1, 16) ?? file?.archiveConcurrency ?? 2,
+    settleMs: (intSetting(env, 'settleSeconds', 0, 86_400) ?? file?.settleSeconds ?? 10) * 1000,
     watchedFolders: file?.watchedFolders ?? [],
     secretStore: file?.secretStore ?? null,
     sources,
@@ -108,8 +108,8 @@ export function readConfigFile(path: string, required: boolean): ConfigFile | nu
     if (required) {
       throw new SyncError(
         'configuration',
-        `BILANCIO_SYNC_CONFIG names ${path}, which does not exist.`,
-        'Create the file or unset BILANCIO_SYNC_CONFIG.',
+        `The config file ${path} named by the environment does not exist.`,
+        settingHint('Create the file, or stop naming it.', 'configFile'),
       );
     }
     return null;
@@ -130,7 +130,7 @@ export function readConfigFile(path: string, required: boolean): ConfigFile | nu
     throw new SyncError(
       'configuration',
       `The config file ${path} has a bad setting: ${problems.join('; ')}`,
-      'See "Configuration" in the README for the allowed settings.',
+      settingHint('See "Configuration" in the README for the allowed settings.', 'configFile'),
     );
   }
   return parsed.data;
@@ -162,36 +162,45 @@ function resolveObjectStore(
   if (!S3_PRESET_NAMES.includes(preset)) {
     throw new SyncError(
       'configuration',
-      `BILANCIO_S3_PRESET is "${preset}", which is not a known preset.`,
-      'Use one of r2, b2, aws, minio, custom.',
+      `The storage provider "${preset}" is not a known preset.`,
+      settingHint(`Use one of ${S3_PRESET_NAMES.join(', ')}.`, 'objectStore.preset'),
     );
   }
   if (endpoint !== undefined && !/^https?:\/\/[^/\s]+/.test(endpoint)) {
     throw new SyncError(
       'configuration',
-      `R2_ENDPOINT_URL "${endpoint}" is not an http(s) URL.`,
-      'Set it to the S3 endpoint, e.g. https://<account>.r2.cloudflarestorage.com',
+      `The object store endpoint "${endpoint}" is not an http(s) URL.`,
+      settingHint(
+        'Set it to the S3 endpoint, e.g. https://<account>.r2.cloudflarestorage.com.',
+        'objectStore.endpoint',
+      ),
     );
   }
   if (endpoint === undefined && preset !== 'aws') {
     throw new SyncError(
       'configuration',
-      'Object storage credentials are set but R2_ENDPOINT_URL is not.',
-      'Set R2_ENDPOINT_URL to your bucket endpoint (Cloudflare R2: https://<account>.r2.cloudflarestorage.com).',
+      'Object storage credentials are set but the endpoint is not.',
+      settingHint(
+        'Set the endpoint of your bucket (Cloudflare R2: https://<account>.r2.cloudflarestorage.com).',
+        'objectStore.endpoint',
+      ),
     );
   }
-  const missing = [
-    accessKeyId ? null : 'R2_ACCESS_KEY_ID',
-    secretAccessKey ? null : 'R2_SECRET_ACCESS_KEY',
-  ].filter((x): x is string => x !== null);
+  const missing = (
+    [
+      accessKeyId ? null : 'objectStore.accessKeyId',
+      secretAccessKey ? null : 'objectStore.secretAccessKey',
+    ] as const
+  ).filter((x) => x !== null);
   if (missing.length > 0 || !accessKeyId || !secretAccessKey) {
+    const [first, ...rest] = missing;
     throw new SyncError(
       'configuration',
-      `Object storage is configured but ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set.`,
-      'Set the missing variable(s) in the environment or in a .env file (see the README).',
+      `Object storage is configured but the ${missing.map((k) => SETTINGS[k].label).join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set.`,
+      settingHint('Set the missing key setting(s).', first ?? 'objectStore.accessKeyId', ...rest),
     );
   }
-  const partSizeMiB = intSetting(env, 'BILANCIO_S3_PART_SIZE_MIB', 5, 5120) ?? s3File?.partSizeMiB;
+  const partSizeMiB = intSetting(env, 'objectStore.partSizeMiB', 5, 5120) ?? s3File?.partSizeMiB;
   const resolved = resolveS3Config(preset, {
     endpoint,
     region: env.BILANCIO_S3_REGION ?? s3File?.region ?? recognizeEndpoint(endpoint).region,
@@ -223,15 +232,18 @@ function resolveCatalog(
       const missing = env.SUPABASE_URL ? 'SUPABASE_KEY' : 'SUPABASE_URL';
       throw new SyncError(
         'configuration',
-        `Supabase is half configured: ${missing} is not set.`,
-        'Set both SUPABASE_URL and SUPABASE_KEY (see "Supabase setup" in the README), or neither.',
+        `Supabase is half configured: its ${missing === 'SUPABASE_KEY' ? 'key' : 'project URL'} is not set.`,
+        settingHint(
+          'Set both the Supabase URL and key (see "Supabase setup" in the README), or neither.',
+          missing === 'SUPABASE_KEY' ? 'catalog.key' : 'catalog.url',
+        ),
       );
     }
     if (!/^https?:\/\//.test(env.SUPABASE_URL)) {
       throw new SyncError(
         'configuration',
-        `SUPABASE_URL "${env.SUPABASE_URL}" is not an http(s) URL.`,
-        'It looks like https://<project>.supabase.co',
+        `The Supabase URL "${env.SUPABASE_URL}" is not an http(s) URL.`,
+        settingHint('It looks like https://<project>.supabase.co.', 'catalog.url'),
       );
     }
     return { kind: 'supabase', url: env.SUPABASE_URL, key: env.SUPABASE_KEY };
@@ -266,15 +278,16 @@ function normalisePrefix(prefix: string): string {
   return trimmed === '' ? '' : `${trimmed}/`;
 }
 
-function intSetting(env: NodeJS.ProcessEnv, name: string, min: number, max: number): number | undefined {
+function intSetting(env: NodeJS.ProcessEnv, key: SettingKey, min: number, max: number): number | undefined {
+  const name = SETTINGS[key].variables[0]!;
   const raw = env[name];
   if (raw === undefined || raw === '') return undefined;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > max) {
     throw new SyncError(
       'configuration',
-      `${name} is "${raw}"; it must be a whole number from ${min} to ${max}.`,
-      `Fix or unset ${name}.`,
+      `The ${SETTINGS[key].label} is "${raw}"; it must be a whole number from ${min} to ${max}.`,
+      settingHint('Fix it, or unset it for the default.', key),
     );
   }
   return n;

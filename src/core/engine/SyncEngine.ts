@@ -2,13 +2,14 @@ import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import type { Hint } from '../../shared/errors.js';
 import type { EngineEventListener } from '../../shared/events.js';
+import type { SweepType } from '../../shared/states.js';
 import { createArchive } from '../archive/ArchiveWriter.js';
 import { runPool } from '../async/runPool.js';
 import type { Journal } from '../journal/Journal.js';
 import { SyncError, toSyncError } from '../model/errors.js';
 import { manifestKey } from '../model/keys.js';
 import type { ManifestObject, RemoteManifest } from '../model/RemoteManifest.js';
-import type { FileEntry, SweepType } from '../model/types.js';
+import type { FileEntry } from '../model/types.js';
 import type { Catalog } from '../stores/Catalog.js';
 import type { ObjectStore } from '../stores/ObjectStore.js';
 import {

@@ -1,5 +1,6 @@
+import type { SweepType } from '../../shared/states.js';
 import type { RemoteManifest } from '../model/RemoteManifest.js';
-import type { CsvRow, Json, SweepType } from '../model/types.js';
+import type { CsvRow, Json } from '../model/types.js';
 import type { CatalogSweepWrite, RegistryRowWrite } from '../stores/Catalog.js';
 import type { SweepAggregates } from '../sweep/aggregates.js';
 

@@ -1,3 +1,6 @@
+import type { z } from 'zod';
+import { attemptResultSchema } from '../../shared/commands.js';
+import { JOB_KINDS, type JobKind } from '../../shared/events.js';
 import type { SweepState, SweepType } from '../../shared/states.js';
 import type { RemoteManifest } from '../model/RemoteManifest.js';
 import type { Json } from '../model/types.js';
@@ -28,11 +31,12 @@ export interface JournalRevision {
   bytes: number;
 }
 
-export const ATTEMPT_KINDS = ['sync', 'restore', 'verify'] as const;
-export type AttemptKind = (typeof ATTEMPT_KINDS)[number];
+/** The contract's job kinds and attempt results are the journal's. */
+export const ATTEMPT_KINDS = JOB_KINDS;
+export type AttemptKind = JobKind;
 
-export const ATTEMPT_RESULTS = ['synced', 'noop', 'restored', 'verified', 'failed', 'aborted'] as const;
-export type AttemptResult = (typeof ATTEMPT_RESULTS)[number];
+export const ATTEMPT_RESULTS = attemptResultSchema.options;
+export type AttemptResult = z.infer<typeof attemptResultSchema>;
 
 /** One sync, restore or verify attempt: the history the UI and the CLI show. */
 export interface JournalAttempt {
@@ -51,7 +55,7 @@ export interface JournalAttempt {
   result: AttemptResult | null;
   /** Bytes uploaded (sync), downloaded (restore) or checked (verify). */
   bytes: number;
-  /** Objects uploaded (sync), downloaded (restore) or checked (verify). */
+  /** Objects uploaded (sync) or checked (verify); files written (restore). */
   objects: number;
   durationMs: number | null;
   error: string | null;

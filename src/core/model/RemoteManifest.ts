@@ -1,4 +1,5 @@
-import type { FileEntry, SweepType } from './types.js';
+import type { SweepType } from '../../shared/states.js';
+import type { FileEntry } from './types.js';
 
 /** One object written for a revision. */
 export interface ManifestObject {

@@ -6,9 +6,6 @@
  */
 import type { AppError, ErrorCategory, Hint, HintAction, SettingKey } from '../../shared/errors.js';
 
-export type { ErrorCategory } from '../../shared/errors.js';
-export { EXIT_CODES } from '../../shared/errors.js';
-
 export interface SyncErrorOptions {
   cause?: unknown;
   /** Stable code for programs; defaults to the category. */

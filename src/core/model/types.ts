@@ -1,7 +1,5 @@
 /** Domain types shared by the engine's parts. Plain data only: every value here survives JSON. */
 
-export { SWEEP_TYPES, type SweepType } from '../../shared/states.js';
-
 /** complete: finished and quiet; running: still being written; incomplete: crashed; failed: bilancio said so. */
 export type CompletionState = 'complete' | 'running' | 'incomplete' | 'failed';
 

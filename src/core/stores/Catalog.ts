@@ -1,5 +1,6 @@
+import type { SweepType } from '../../shared/states.js';
 import type { RemoteManifest } from '../model/RemoteManifest.js';
-import type { CsvRow, Json, SweepType } from '../model/types.js';
+import type { CsvRow, Json } from '../model/types.js';
 
 /** One registry row with the branch it came from (null for a ring sweep's root registry). */
 export interface RegistryRowWrite {

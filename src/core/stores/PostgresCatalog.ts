@@ -1,6 +1,6 @@
 import pg from 'pg';
-import { SyncError } from '../model/errors.js';
-import type { SweepType } from '../model/types.js';
+import type { SweepType } from '../../shared/states.js';
+import { SyncError, settingHint } from '../model/errors.js';
 import type { Catalog, CatalogSweep, CatalogSweepWrite, Page, RegistryRowWrite } from './Catalog.js';
 import {
   MIGRATION_FILE,
@@ -16,7 +16,7 @@ import {
   withOwner,
   writePayload,
 } from './pgCatalogRows.js';
-import { DATABASE_URL_VARIABLE, type PgTarget, pgError } from './pgErrors.js';
+import { type PgTarget, pgError } from './pgErrors.js';
 import { MIGRATION_SQL } from './pgMigrationSql.js';
 
 export interface PostgresCatalogOptions {
@@ -77,15 +77,15 @@ export class PostgresCatalog implements Catalog {
     } catch {
       throw new SyncError(
         'configuration',
-        `${DATABASE_URL_VARIABLE} is not a valid URL.`,
-        'Use the form postgres://user:password@host:5432/database',
+        'The PostgreSQL URL of the catalog is not a valid URL.',
+        settingHint('Use the form postgres://user:password@host:5432/database.', 'catalog.databaseUrl'),
       );
     }
     if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
       throw new SyncError(
         'configuration',
-        `${DATABASE_URL_VARIABLE} must start with postgres:// (it starts with ${parsed.protocol}//).`,
-        'Use the form postgres://user:password@host:5432/database',
+        `The PostgreSQL URL of the catalog must start with postgres:// (it starts with ${parsed.protocol}//).`,
+        settingHint('Use the form postgres://user:password@host:5432/database.', 'catalog.databaseUrl'),
       );
     }
     if (!this.pool) {
@@ -118,7 +118,7 @@ export class PostgresCatalog implements Catalog {
           version === null
             ? `The database at ${this.target.host} has no Bilancio Sync tables yet.`
             : `The catalog at ${this.target.host} has schema version ${version}; this Bilancio Sync needs ${SCHEMA_VERSION}.`,
-          `Apply ${MIGRATION_FILE}: psql "$${DATABASE_URL_VARIABLE}" -f ${MIGRATION_FILE} (or "supabase db push").`,
+          `Apply ${MIGRATION_FILE} to the database with psql -f (or "supabase db push"), as the database owner.`,
         );
       }
       await client.query('begin');

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import type { SweepType } from '../../shared/states.js';
 import { SyncError } from '../model/errors.js';
-import type { CsvRow, Json, SweepType } from '../model/types.js';
+import type { CsvRow, Json } from '../model/types.js';
 import type { Catalog, CatalogSweep, CatalogSweepWrite, Page, RegistryRowWrite } from './Catalog.js';
 import { oneSweep } from './catalogRules.js';
 import { COMPARISON_COLUMNS, typedComparisonValues } from './comparisonColumns.js';
@@ -8,7 +9,8 @@ import { CATALOG_MIGRATIONS } from './sqliteCatalogSchema.js';
 import { openSqliteDatabase, type SqliteDb, sqliteError } from './sqliteDatabase.js';
 
 const WHAT = 'local catalog';
-const RECOVERY = 'The catalog can be rebuilt by syncing your sweeps again (sync --full is not needed).';
+const RECOVERY =
+  'The catalog can be rebuilt by syncing your sweeps again (their run data need not be sent again).';
 
 /**
  * The embedded default catalog: the SPEC §2 tables in one SQLite file (WAL). Exact decimals are kept as

@@ -1,7 +1,8 @@
 import { createClient, type SupabaseClient, type SupabaseClientOptions } from '@supabase/supabase-js';
 import ws from 'ws';
-import { SyncError } from '../model/errors.js';
-import type { CsvRow, SweepType } from '../model/types.js';
+import type { SweepType } from '../../shared/states.js';
+import { SyncError, settingHint } from '../model/errors.js';
+import type { CsvRow } from '../model/types.js';
 import type { Catalog, CatalogSweep, CatalogSweepWrite, Page, RegistryRowWrite } from './Catalog.js';
 import {
   MIGRATION_FILE,
@@ -16,13 +17,7 @@ import {
   withOwner,
   writePayload,
 } from './pgCatalogRows.js';
-import {
-  missingSchemaError,
-  type PostgrestFailure,
-  SUPABASE_KEY_VARIABLE,
-  SUPABASE_URL_VARIABLE,
-  supabaseError,
-} from './supabaseErrors.js';
+import { missingSchemaError, type PostgrestFailure, supabaseError } from './supabaseErrors.js';
 
 export interface SupabaseCatalogConfig {
   /** The project URL, https://<ref>.supabase.co (SUPABASE_URL). */
@@ -82,15 +77,18 @@ export class SupabaseCatalog implements Catalog {
     if (!parsed || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')) {
       throw new SyncError(
         'configuration',
-        `${SUPABASE_URL_VARIABLE} is not a valid http(s) URL.`,
-        'Use the project URL from Project Settings → API, e.g. https://abcdefgh.supabase.co',
+        'The Supabase URL is not a valid http(s) URL.',
+        settingHint(
+          'Use the project URL from Project Settings → API, e.g. https://abcdefgh.supabase.co.',
+          'catalog.url',
+        ),
       );
     }
     if (!key) {
       throw new SyncError(
         'configuration',
-        `${SUPABASE_KEY_VARIABLE} is empty.`,
-        'Set it to the service_role key.',
+        'The Supabase key is empty.',
+        settingHint('Set it to the service_role key.', 'catalog.key'),
       );
     }
     this.client ??= createClient(url, key, {

@@ -4,7 +4,8 @@
  * that both backends send and read exactly the same things.
  */
 
-import type { CsvRow, Json, SweepType } from '../model/types.js';
+import type { SweepType } from '../../shared/states.js';
+import type { CsvRow, Json } from '../model/types.js';
 import type { CatalogSweep, CatalogSweepWrite, RegistryRowWrite } from './Catalog.js';
 import { COMPARISON_COLUMNS, typedComparisonValues } from './comparisonColumns.js';
 

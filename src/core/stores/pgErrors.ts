@@ -6,7 +6,6 @@ import { SyncError, settingHint } from '../model/errors.js';
 import { MIGRATION_FILE } from './pgCatalogRows.js';
 
 /** The environment variable holding the direct Postgres URL of the catalog. */
-export const DATABASE_URL_VARIABLE = 'BILANCIO_DATABASE_URL';
 
 export interface PgTarget {
   /** host:port */

@@ -2,11 +2,8 @@
  * Turns what supabase-js returns ({ error, status } — it does not throw) into a SyncError the user can act
  * on. Never includes the key.
  */
-import { SyncError } from '../model/errors.js';
+import { SyncError, settingHint } from '../model/errors.js';
 import { MIGRATION_FILE } from './pgCatalogRows.js';
-
-export const SUPABASE_URL_VARIABLE = 'SUPABASE_URL';
-export const SUPABASE_KEY_VARIABLE = 'SUPABASE_KEY';
 
 export interface PostgrestFailure {
   message?: string;
@@ -39,7 +36,7 @@ export function supabaseError(
     return new SyncError(
       'transient',
       `Can't reach Supabase at ${host} (${cause}) while ${doing}.`,
-      `Check the network and ${SUPABASE_URL_VARIABLE}; the sync will be retried.`,
+      settingHint('Check the network and the Supabase URL; syncing tries again later.', 'catalog.url'),
       { cause: error },
     );
   }
@@ -52,17 +49,17 @@ export function supabaseError(
   ) {
     return new SyncError(
       'configuration',
-      `Supabase at ${host} rejected the API key in ${SUPABASE_KEY_VARIABLE} (${message || `HTTP ${status}`}).`,
-      `Copy the project's service_role (secret) key from Project Settings → API into ${SUPABASE_KEY_VARIABLE}.`,
+      `Supabase at ${host} rejected the API key (${message || `HTTP ${status}`}).`,
+      settingHint("Copy the project's service_role (secret) key from Project Settings → API.", 'catalog.key'),
       { cause: error },
     );
   }
   if (code === '42501') {
     return new SyncError(
       'configuration',
-      `The key in ${SUPABASE_KEY_VARIABLE} may not use the Bilancio Sync tables at ${host} (${message}). ` +
+      `The Supabase key may not use the Bilancio Sync tables at ${host} (${message}). ` +
         'It is probably the public anon key, which the catalog deliberately gives no access.',
-      `Put the service_role (secret) key into ${SUPABASE_KEY_VARIABLE}.`,
+      settingHint('Use the service_role (secret) key.', 'catalog.key'),
       { cause: error },
     );
   }
@@ -73,7 +70,7 @@ export function supabaseError(
     // A 404 that isn't PostgREST's own (no code): the URL leads somewhere else.
     return new SyncError(
       'configuration',
-      `${host} answered 404 Not Found for its REST API: ${SUPABASE_URL_VARIABLE} does not look like a Supabase project URL.`,
+      `${host} answered 404 Not Found for its REST API: the Supabase URL does not look like a Supabase project URL.`,
       'Use the project URL from Project Settings → API, e.g. https://abcdefgh.supabase.co (without /rest/v1).',
       { cause: error },
     );

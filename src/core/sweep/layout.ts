@@ -1,8 +1,8 @@
 import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { SweepType } from '../../shared/states.js';
 import { SyncError } from '../model/errors.js';
-import type { SweepType } from '../model/types.js';
 
 /**
  * One archive of a sweep's run data (SPEC §2): `{sweep}/{name}.tar.gz` holds every file under `paths`.

@@ -4,7 +4,9 @@
  * itself; the app can never lift the user's pause. This class holds the pause in force for one watcher
  * and tells it when that changes.
  */
-import type { EngineEvent, PausedBy, PauseInfo } from '../../shared/events.js';
+
+import type { EngineEvent } from '../../shared/events.js';
+import type { PausedBy, PauseInfo } from '../../shared/states.js';
 import type { Journal } from '../journal/Journal.js';
 import { clearPause, readPause, writePause } from './pause.js';
 import { MAX_TIMER_MS } from './RetryScheduler.js';

@@ -3,8 +3,9 @@
  * time differs from the last one reported for it (with that one as `previous`), a `queue-state` event only
  * when the queue's picture changed. A listener that throws never reaches the queue.
  */
-import type { EngineEvent, EngineEventListener, PauseInfo } from '../../shared/events.js';
-import type { SweepState } from '../../shared/states.js';
+
+import type { EngineEvent, EngineEventListener } from '../../shared/events.js';
+import type { PauseInfo, SweepState } from '../../shared/states.js';
 import type { JournalSweep } from '../journal/types.js';
 
 export interface QueuePicture {

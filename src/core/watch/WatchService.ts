@@ -1,5 +1,6 @@
 import { basename, resolve, sep } from 'node:path';
-import type { EngineEventListener, PausedBy, PauseInfo } from '../../shared/events.js';
+import type { EngineEventListener } from '../../shared/events.js';
+import type { PausedBy, PauseInfo } from '../../shared/states.js';
 import type { SyncEngine } from '../engine/SyncEngine.js';
 import type { Journal } from '../journal/Journal.js';
 import type { JournalSweep } from '../journal/types.js';

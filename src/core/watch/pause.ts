@@ -1,4 +1,4 @@
-import type { PausedBy, PauseInfo } from '../../shared/events.js';
+import type { PausedBy, PauseInfo } from '../../shared/states.js';
 import type { Journal } from '../journal/Journal.js';
 import type { Json } from '../model/types.js';
 
