@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { SweepType } from '../../shared/states.js';
 import { SyncError, settingHint } from '../model/errors.js';
 import type { Catalog, CatalogSweep, CatalogSweepWrite, Page, RegistryRowWrite } from './Catalog.js';
+import { paging } from './catalogRules.js';
 import {
   MIGRATION_FILE,
   oneSweep,
@@ -149,6 +150,7 @@ export class PostgresCatalog implements Catalog {
   }
 
   async listSweeps(query: { type?: SweepType; owner?: string } & Page = {}): Promise<CatalogSweep[]> {
+    paging(query);
     const params: unknown[] = [];
     const where: string[] = [];
     if (query.type) where.push(`sweep_type = $${params.push(query.type)}`);
@@ -168,6 +170,7 @@ export class PostgresCatalog implements Catalog {
   }
 
   async listComparisonRows(name: string, page: Page & { owner?: string } = {}) {
+    paging(page);
     const sweep = await this.findSweep<{ sweep_id: string; comparison_header: string[] }>(
       'sweep_id,comparison_header',
       name,
@@ -184,6 +187,7 @@ export class PostgresCatalog implements Catalog {
   }
 
   async listRegistryRows(name: string, page: Page & { owner?: string } = {}): Promise<RegistryRowWrite[]> {
+    paging(page);
     const sweep = await this.findSweep<{ sweep_id: string }>('sweep_id', name, page.owner);
     if (!sweep) return [];
     const { rows } = await this.query<RegistryRecord>(

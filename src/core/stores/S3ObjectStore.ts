@@ -10,7 +10,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import { Readable } from 'node:stream';
+import { addAbortSignal, Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   CopyObjectCommand,
@@ -116,8 +116,10 @@ export class S3ObjectStore implements ObjectStore {
     });
   }
 
-  private async putOnce(key: string, fullKey: string, body: Readable | Buffer, options: PutOptions) {
-    if (Buffer.isBuffer(body)) return this.putBuffer(key, fullKey, body, options);
+  private async putOnce(key: string, fullKey: string, input: Readable | Buffer, options: PutOptions) {
+    if (Buffer.isBuffer(input)) return this.putBuffer(key, fullKey, input, options);
+    // A body that stalls while its first part is read must still end at an abort.
+    const body = options.signal ? addAbortSignal(options.signal, input) : input;
     const partSize = this.partSizeFor(options.size);
     // Read up to one part: a body that ends within it goes up as one PutObject whose sha256 is known
     // before sending (no copy needed) and whose Buffer the SDK may resend.

@@ -3,7 +3,7 @@ import type { SweepType } from '../../shared/states.js';
 import { SyncError } from '../model/errors.js';
 import type { CsvRow, Json } from '../model/types.js';
 import type { Catalog, CatalogSweep, CatalogSweepWrite, Page, RegistryRowWrite } from './Catalog.js';
-import { oneSweep } from './catalogRules.js';
+import { oneSweep, paging } from './catalogRules.js';
 import { COMPARISON_COLUMNS, typedComparisonValues } from './comparisonColumns.js';
 import { CATALOG_MIGRATIONS } from './sqliteCatalogSchema.js';
 import { openSqliteDatabase, type SqliteDb, sqliteError } from './sqliteDatabase.js';
@@ -287,16 +287,3 @@ function jsonOrNull(value: Json | null): string | null {
 }
 
 /** SQLite's LIMIT -1 means "all rows". */
-function paging(page: Page): { limit: number; offset: number } {
-  const limit = page.limit ?? -1;
-  const offset = page.offset ?? 0;
-  for (const [what, n] of [
-    ['limit', page.limit],
-    ['offset', page.offset],
-  ] as const) {
-    if (n !== undefined && (!Number.isInteger(n) || n < 0)) {
-      throw new SyncError('usage', `A page ${what} must be a whole number ≥ 0, not ${n}.`);
-    }
-  }
-  return { limit, offset };
-}

@@ -4,6 +4,7 @@ import type { SweepType } from '../../shared/states.js';
 import { SyncError, settingHint } from '../model/errors.js';
 import type { CsvRow } from '../model/types.js';
 import type { Catalog, CatalogSweep, CatalogSweepWrite, Page, RegistryRowWrite } from './Catalog.js';
+import { paging } from './catalogRules.js';
 import {
   MIGRATION_FILE,
   oneSweep,
@@ -151,6 +152,7 @@ export class SupabaseCatalog implements Catalog {
   }
 
   async listComparisonRows(name: string, page: Page & { owner?: string } = {}): Promise<CsvRow[]> {
+    paging(page);
     await this.open();
     const sweep = await this.findSweep<{ sweep_id: string; comparison_header: string[] }>(
       'sweep_id,comparison_header',
@@ -173,6 +175,7 @@ export class SupabaseCatalog implements Catalog {
   }
 
   async listRegistryRows(name: string, page: Page & { owner?: string } = {}): Promise<RegistryRowWrite[]> {
+    paging(page);
     await this.open();
     const sweep = await this.findSweep<{ sweep_id: string }>('sweep_id', name, page.owner);
     if (!sweep) return [];
@@ -226,6 +229,7 @@ export class SupabaseCatalog implements Catalog {
     doing: string,
     request: (from: number, to: number) => PromiseLike<unknown>,
   ): Promise<T[]> {
+    paging(page);
     const out: T[] = [];
     const limit = page.limit ?? Number.POSITIVE_INFINITY;
     let offset = page.offset ?? 0;

@@ -1,4 +1,23 @@
 import { SyncError, settingHint } from '../model/errors.js';
+import type { Page } from './Catalog.js';
+
+/**
+ * A page's limit and offset, checked the same for every backend: whole numbers ≥ 0 (a bad one is a usage
+ * error, never a database error or a silently empty page). No limit is -1, SQLite's "all".
+ */
+export function paging(page: Page): { limit: number; offset: number } {
+  const limit = page.limit ?? -1;
+  const offset = page.offset ?? 0;
+  for (const [what, n] of [
+    ['limit', page.limit],
+    ['offset', page.offset],
+  ] as const) {
+    if (n !== undefined && (!Number.isInteger(n) || n < 0)) {
+      throw new SyncError('usage', `A page ${what} must be a whole number ≥ 0, not ${n}.`);
+    }
+  }
+  return { limit, offset };
+}
 
 /**
  * The one sweep called `name` among `rows` (all sweeps of that name, or of that name and owner). Every
