@@ -2,8 +2,9 @@ import { createServer } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresCatalog } from '../../src/core/stores/PostgresCatalog.js';
+import { catalogContract } from '../stores-contract/catalogContract.js';
 import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
-import { catalogContract } from './catalogContract.js';
+import { postgresTablesContract } from './catalogContract.js';
 import { balancedWrite } from './rows.js';
 
 let db: TestPostgres;
@@ -25,7 +26,8 @@ afterAll(async () => {
 });
 
 describe('PostgresCatalog', () => {
-  catalogContract(() => ({ catalog, sql }));
+  catalogContract(() => catalog);
+  postgresTablesContract(() => ({ catalog, sql }));
 
   it('applied the migration itself and opens again without changing anything', async () => {
     const { rows } = await sql.query('select version from bilancio_sync_schema');

@@ -9,10 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SyncError } from '../../src/core/model/errors.js';
 import { PostgresCatalog } from '../../src/core/stores/PostgresCatalog.js';
 import { SupabaseCatalog } from '../../src/core/stores/SupabaseCatalog.js';
+import { catalogContract } from '../stores-contract/catalogContract.js';
 import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
 import { ensureSupabaseRoles } from '../support/postgrest/roles.js';
 import { type PostgrestDouble, startPostgrestDouble } from '../support/postgrest/server.js';
-import { catalogContract } from './catalogContract.js';
+import { postgresTablesContract } from './catalogContract.js';
 import { balancedWrite } from './rows.js';
 
 const SERVICE_KEY = 'test-service-role-key';
@@ -47,7 +48,8 @@ afterAll(async () => {
 });
 
 describe('SupabaseCatalog', () => {
-  catalogContract(() => ({ catalog, sql }));
+  catalogContract(() => catalog);
+  postgresTablesContract(() => ({ catalog, sql }));
 
   it('writes with one rpc call and pages reads through the 1000-row limit', async () => {
     const write = balancedWrite('big', 2500);
