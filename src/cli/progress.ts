@@ -38,7 +38,12 @@ export function createProgressReporter(options: { json?: boolean; quiet?: boolea
             hideCursor: true,
             stream: process.stderr,
           });
-          bar.start(e.bytesTotal, 0, {});
+          bar.start(e.bytesTotal, 0, {
+            doneText: formatBytes(0),
+            totalText: formatBytes(e.bytesTotal),
+            speedText: 'measuring speed',
+            etaText: 'estimating time left',
+          });
           barFor = label;
         }
         const finished = e.bytesDone >= e.bytesTotal;
