@@ -7,6 +7,7 @@ import { registerListSweeps } from './commands/listSweeps.js';
 import { registerRevisions } from './commands/revisions.js';
 import { registerStatus } from './commands/status.js';
 import { registerSync } from './commands/sync.js';
+import { registerUi } from './commands/ui.js';
 import { registerVerify } from './commands/verify.js';
 import { registerWatch } from './commands/watch.js';
 
@@ -25,6 +26,7 @@ registerStatus(program);
 registerVerify(program);
 registerWatch(program);
 registerDoctor(program);
+registerUi(program);
 
 try {
   await program.parseAsync(process.argv);
