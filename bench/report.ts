@@ -1,6 +1,7 @@
 // Renders the benchmark results as Markdown (bench/results/latest.md and the README's Benchmarks section).
 import type { Machine, Stat } from './lib.js';
 import type { ProfileSummary } from './profile.js';
+import { type UiResult, uiTable } from './ui.js';
 
 export interface Row {
   what: string;
@@ -57,6 +58,8 @@ export interface Report {
   profiles: Record<string, ProfileSummary>;
   notes: string[];
   errors: string[];
+  /** the window's figures (bench/ui.ts), when measured */
+  ui?: UiResult | null;
 }
 
 function num(x: number, digits: number): string {
@@ -195,6 +198,12 @@ export function renderMarkdown(r: Report): string {
         `| ${a ? `${a.area}` : ''} | ${a ? a.selfMs : ''} | ${a ? a.pct : ''} | | ${f ? `\`${f.frame.replace(/\|/g, '\\|')}\`` : ''} | ${f ? f.selfMs : ''} | ${f ? f.pct : ''} |`,
       );
     }
+    out.push('');
+  }
+  if (r.ui?.rows.length) {
+    out.push('**Window (browser mode)** — details in bench/results/ui-latest.md:');
+    out.push('');
+    out.push(...uiTable(r.ui, r.runs));
     out.push('');
   }
   for (const n of r.notes) out.push(`* ${n}`);

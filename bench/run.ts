@@ -1,4 +1,4 @@
-// `npm run bench [-- --runs N] [--big] [--no-rclone] [--no-s3] [--no-watch] [--no-profile] [--watch-idle S] [--keep]`
+// `npm run bench [-- --runs N] [--only ui] [--big] [--no-rclone] [--no-s3] [--no-watch] [--no-profile] [--watch-idle S] [--keep]`
 //
 // Measures Bilancio Sync for real: the CLI runs as a child process (its peak RSS and CPU are its own,
 // read by bench/childStats.mjs at exit), on a realistic generated sweep, against s3rver (its own process)
@@ -41,9 +41,11 @@ import {
   type Sample,
   type Stat,
   stat,
+  which,
 } from './lib.js';
 import { mainProfile, type ProfileSummary, summariseProfile } from './profile.js';
 import { type Report, type Row, renderMarkdown, type TargetRow } from './report.js';
+import { renderUiMarkdown, runUiBench, type UiResult, writeUiResults } from './ui.js';
 
 const { values: argv } = parseArgs({
   options: {
@@ -55,6 +57,8 @@ const { values: argv } = parseArgs({
     'no-profile': { type: 'boolean', default: false },
     'watch-idle': { type: 'string', default: '60' },
     keep: { type: 'boolean', default: false },
+    /** `ui`: only the window's figures (bench/ui.ts → bench/results/ui-latest.md) */
+    only: { type: 'string' },
     /** a smaller or larger sweep than today's (smoke tests of the harness) */
     pairs: { type: 'string' },
   },
@@ -139,6 +143,9 @@ const add = (key: string, s: Sample) => {
 
 async function main(): Promise<void> {
   log(`workspace ${ws}; ${RUNS} run(s) of each figure${BIG ? '; --big (10× sweep)' : ''}`);
+
+  if (argv.only === 'ui') return void (await uiSection(machineInfo(which('rclone'))));
+  if (argv.only) throw new Error(`--only ${argv.only}: only \`--only ui\` exists`);
 
   // Tools. GNU time is optional (lib falls back to wall time only); rclone is the competitor baseline.
   ensureDebianTool('time', 'time', log);
@@ -421,7 +428,10 @@ async function main(): Promise<void> {
     }
   }
 
-  // 6. Report.
+  // 6. The window (browser mode): page open, scrolling, API round trips during a sync.
+  const ui = await uiSection(machine);
+
+  // 7. Report.
   const report = buildReport({
     machine,
     sweep: { name: sweepName, pairs, files: sweep.files.length, bytes: sweep.totalBytes, branches },
@@ -433,6 +443,7 @@ async function main(): Promise<void> {
     profiles,
     rcloneMeasured: Boolean(rcloneEnv),
   });
+  report.ui = ui;
   const md = renderMarkdown(report);
   const outDir = join(ROOT, 'bench', 'results');
   mkdirSync(outDir, { recursive: true });
@@ -443,6 +454,28 @@ async function main(): Promise<void> {
   );
   process.stdout.write(`\n${md}\n`);
   log(`wrote bench/results/latest.md and latest.json (${((Date.now() - t0) / 1000).toFixed(0)} s in all)`);
+}
+
+/** The CLI's environment for the window's figures (the same as baseEnv in main). */
+const uiBaseEnv: NodeJS.ProcessEnv = {
+  PATH: process.env.PATH,
+  HOME: process.env.HOME,
+  LANG: 'C.UTF-8',
+  TMPDIR: tmpdir(),
+  BILANCIO_SYNC_SETTLE_SECONDS: '0',
+  BILANCIO_SYNC_OWNER: 'bench',
+};
+
+async function uiSection(machine: ReturnType<typeof machineInfo>): Promise<UiResult> {
+  const r = await runUiBench({ ws, runs: RUNS, log, baseEnv: uiBaseEnv }).catch(
+    (e: unknown): UiResult => ({ rows: [], notes: [], errors: [`ui: ${(e as Error).message}`] }),
+  );
+  errors.push(...r.errors);
+  const md = renderUiMarkdown(r, machine, RUNS);
+  writeUiResults(md);
+  if (argv.only === 'ui') process.stdout.write(`\n${md}\n`);
+  log('wrote bench/results/ui-latest.md');
+  return r;
 }
 
 function rawSamples(): Record<string, Array<Omit<Sample, 'stdout' | 'stderr'>>> {

@@ -129,3 +129,27 @@ describe('restore jobs', () => {
     }
   });
 });
+
+describe('a hosted watcher after a settings change', () => {
+  it('syncs with the new settings (the destinations were reopened, not left closed)', async () => {
+    const work = await mkdtemp(join(tmpdir(), 'bsync-resettle-'));
+    const env = { BILANCIO_SYNC_HOME: join(work, 'home'), BILANCIO_SYNC_SETTLE_SECONDS: '0' };
+    const experiments = join(work, 'experiments');
+    const service = new AppService({ env, cwd: work, checkResponses: true });
+    try {
+      await generateSweep({ root: experiments, name: 'first', type: 'balanced', pairs: 2 });
+      const watcher = await service.startWatching({ roots: [experiments], watch: false, journalPollMs: 0 });
+      await watcher.whenIdle();
+      await service.call('settings.save', { changes: { compressionLevel: 1 } });
+      expect(service.watching).not.toBeNull();
+      await generateSweep({ root: experiments, name: 'second', type: 'balanced', pairs: 2 });
+      await service.call('sync.now', {});
+      await service.watching!.whenIdle();
+      const history = await service.call('history.list', { sweep: 'second' });
+      expect(history.items[0]).toMatchObject({ kind: 'sync', result: 'synced' });
+    } finally {
+      await service.close();
+      await rm(work, { recursive: true, force: true });
+    }
+  });
+});

@@ -468,6 +468,8 @@ export class AppService implements Bridge {
       'settings.save': async ({ changes }) => {
         const changed = await this.settings.save(changes);
         this.rowCache.clear();
+        // The destinations were closed for the new settings: a hosted watcher starts again on them.
+        await this.restartWatcher('the settings changed');
         this.bus.emit({ type: 'settings-changed', changed });
         return this.settings.view();
       },
@@ -512,6 +514,14 @@ export class AppService implements Bridge {
 
       'events.since': async ({ after }) => this.bus.since(after),
     };
+  }
+
+  /** Stop a hosted watcher and start it again with the same options (new settings or folders). */
+  private async restartWatcher(reason: string): Promise<void> {
+    const w = this.watcher;
+    if (!w) return;
+    await this.stopWatching(reason);
+    await this.startWatching(w.followsSettings ? { ...w.options, roots: undefined } : w.options);
   }
 
   /** Save the watched folders; a hosted watcher restarts on the new ones. */
