@@ -90,7 +90,23 @@ export function applyEvent(qc: QueryClient, envelope: AppEvent, jobs: JobsSeen):
         ...o,
         transfers: removeTransfers(o.transfers, (t) => t.jobId === e.jobId),
       }));
-      invalidate(qc, keys.job(e.jobId), keys.overview, keys.queue, keys.history());
+      // A fetch of the job still in flight may answer "running" after this event: drop it, take the event's
+      // outcome at once, then fetch the finished job (its result) afresh.
+      const jobKey = keys.job(e.jobId);
+      void qc.cancelQueries({ queryKey: jobKey }).then(() => {
+        qc.setQueryData<Job>(jobKey, (j) =>
+          j
+            ? {
+                ...j,
+                state: e.outcome,
+                error: e.error,
+                finishedAt: j.finishedAt ?? envelope.at,
+              }
+            : j,
+        );
+        return qc.refetchQueries({ queryKey: jobKey });
+      });
+      invalidate(qc, keys.overview, keys.queue, keys.history());
       if (e.kind === 'sync' && e.error) recordFailure(e.sweep, e.error.category);
       if (e.kind === 'sync' && e.outcome === 'succeeded') {
         invalidate(qc, keys.sweepSearch(), keys.sweep(e.sweep), keys.rows(e.sweep));
