@@ -1,11 +1,8 @@
 /** Where the aggregates go as rows: local SQLite, Supabase (URL + key), or any PostgreSQL (a URL). */
-import type { SettingsView } from '../../../../shared/commands';
 import type { SettingKey } from '../../../../shared/errors';
-import { type SecretDraft, SecretField, TextField } from './fields';
+import { type SectionProps, secretFieldOf, TextField } from './fields';
 import { fieldId } from './labels';
 import { CATALOG_PRESETS, type CatalogForm, type CatalogPreset } from './presets';
-
-type Setting = SettingsView['settings'][number];
 
 export function catalogKeys(kind: CatalogPreset): SettingKey[] {
   if (kind === 'sqlite') return ['catalog.kind', 'catalog.path'];
@@ -13,35 +10,14 @@ export function catalogKeys(kind: CatalogPreset): SettingKey[] {
   return ['catalog.kind', 'catalog.databaseUrl'];
 }
 
-export function CatalogSection({
-  form,
-  onChange,
-  setting,
-  secrets,
-  onSecret,
-  problems,
-}: {
-  form: CatalogForm;
-  onChange: (f: CatalogForm) => void;
-  setting: (k: SettingKey) => Setting | undefined;
-  secrets: Partial<Record<SettingKey, SecretDraft>>;
-  onSecret: (k: SettingKey, d: SecretDraft) => void;
-  problems: Partial<Record<SettingKey, string>>;
-}) {
+export function CatalogSection(props: SectionProps<CatalogForm>) {
+  const { form, onChange, setting, problems } = props;
   const set = (patch: Partial<CatalogForm>) => onChange({ ...form, ...patch });
   const kindLocked =
     setting('catalog.url')?.locked ||
     setting('catalog.databaseUrl')?.locked ||
     setting('catalog.key')?.locked;
-  const secret = (k: SettingKey) => (
-    <SecretField
-      settingKey={k}
-      setting={setting(k)}
-      draft={secrets[k] ?? { replacement: '', remove: false }}
-      onChange={(d) => onSecret(k, d)}
-      problem={problems[k]}
-    />
-  );
+  const secret = secretFieldOf(props as SectionProps<unknown>);
   return (
     <section className="card" aria-labelledby="catalog-title">
       <h2 id="catalog-title">Catalog</h2>

@@ -1,11 +1,8 @@
 /** Where files go: a preset, then exactly the fields that preset needs, and its key pair (write-only). */
-import type { SettingsView } from '../../../../shared/commands';
 import type { SettingKey } from '../../../../shared/errors';
-import { type SecretDraft, SecretField, TextField } from './fields';
+import { type SectionProps, secretFieldOf, TextField } from './fields';
 import { fieldId } from './labels';
 import { r2Endpoint, STORE_PRESETS, type StoreForm, type StorePreset } from './presets';
-
-type Setting = SettingsView['settings'][number];
 
 /** The setting keys each preset's fields stand for (a problem with any other key is shown at the top). */
 export function storeKeys(preset: StorePreset): SettingKey[] {
@@ -24,33 +21,12 @@ export function storeKeys(preset: StorePreset): SettingKey[] {
   return keys;
 }
 
-export function ObjectStoreSection({
-  form,
-  onChange,
-  setting,
-  secrets,
-  onSecret,
-  problems,
-}: {
-  form: StoreForm;
-  onChange: (f: StoreForm) => void;
-  setting: (k: SettingKey) => Setting | undefined;
-  secrets: Partial<Record<SettingKey, SecretDraft>>;
-  onSecret: (k: SettingKey, d: SecretDraft) => void;
-  problems: Partial<Record<SettingKey, string>>;
-}) {
+export function ObjectStoreSection(props: SectionProps<StoreForm>) {
+  const { form, onChange, setting, problems } = props;
   const set = (patch: Partial<StoreForm>) => onChange({ ...form, ...patch });
   const p = form.preset;
   const presetLocked = setting('objectStore.preset')?.locked || setting('objectStore.endpoint')?.locked;
-  const secret = (k: SettingKey) => (
-    <SecretField
-      settingKey={k}
-      setting={setting(k)}
-      draft={secrets[k] ?? { replacement: '', remove: false }}
-      onChange={(d) => onSecret(k, d)}
-      problem={problems[k]}
-    />
-  );
+  const secret = secretFieldOf(props as SectionProps<unknown>);
   return (
     <section className="card" aria-labelledby="store-title">
       <h2 id="store-title">Object store</h2>

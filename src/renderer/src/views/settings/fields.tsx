@@ -156,3 +156,26 @@ export function SecretField({
     </div>
   );
 }
+
+/** What a destination section (object store, catalog) gets from the Settings view: its part of the draft. */
+export interface SectionProps<Form> {
+  form: Form;
+  onChange: (f: Form) => void;
+  setting: (k: SettingKey) => SettingViewItem | undefined;
+  secrets: Partial<Record<SettingKey, SecretDraft>>;
+  onSecret: (k: SettingKey, d: SecretDraft) => void;
+  problems: Partial<Record<SettingKey, string>>;
+}
+
+/** The write-only field of one secret setting, wired to a section's draft. */
+export function secretFieldOf(props: SectionProps<unknown>): (k: SettingKey) => ReactNode {
+  return (k) => (
+    <SecretField
+      settingKey={k}
+      setting={props.setting(k)}
+      draft={props.secrets[k] ?? { replacement: '', remove: false }}
+      onChange={(d) => props.onSecret(k, d)}
+      problem={props.problems[k]}
+    />
+  );
+}
