@@ -479,8 +479,3 @@ export type CommandResponse<N extends CommandName> = z.output<Commands[N]['respo
 
 /** Every command answers with a result: a value, or an error in the contract's shape. */
 export type Result<T> = { ok: true; value: T } | { ok: false; error: z.infer<typeof appErrorSchema> };
-export const resultSchemaOf = <T extends z.ZodType>(value: T) =>
-  z.discriminatedUnion('ok', [
-    z.object({ ok: z.literal(true), value }),
-    z.object({ ok: z.literal(false), error: appErrorSchema }),
-  ]);

@@ -147,10 +147,6 @@ export const engineEventSchema = z.discriminatedUnion('type', [
 export type EngineEvent = z.infer<typeof engineEventSchema>;
 export type EngineEventListener = (event: EngineEvent) => void;
 export type EngineEventType = EngineEvent['type'];
-/** Every event type, for exhaustive maps (e.g. a shell's renderer per type). */
-export const ENGINE_EVENT_TYPES = engineEventSchema.options.map(
-  (o) => o.shape.type.value,
-) as EngineEventType[];
 
 /** The envelope every subscriber receives. */
 export const appEventSchema = z.object({

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { renderHint } from '../../src/cli/hints.js';
-import { describeConfig, loadConfig } from '../../src/core/config/loadConfig.js';
+import { loadConfig } from '../../src/core/config/loadConfig.js';
 import type { SyncError } from '../../src/core/model/errors.js';
+import { describeDestinations } from '../../src/core/service/describe.js';
 
 describe('configuration', () => {
   let home: string;
@@ -135,7 +136,7 @@ describe('configuration', () => {
       R2_SECRET_ACCESS_KEY: 'very-secret-value',
       BILANCIO_DATABASE_URL: 'postgres://user:db-password@db.example/x',
     });
-    const shown = JSON.stringify(describeConfig(c));
+    const shown = JSON.stringify(describeDestinations(c));
     expect(shown).not.toContain('very-secret-value');
     expect(shown).not.toContain('db-password');
     expect(shown).not.toContain('AKIDEXAMPLEKEY');

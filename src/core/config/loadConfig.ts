@@ -301,43 +301,6 @@ function safeUsername(): string {
   }
 }
 
-/** The configuration with every secret replaced, safe to print or send to a UI. */
-export function describeConfig(config: AppConfig): Record<string, unknown> {
-  const store = config.objectStore;
-  const catalog = config.catalog;
-  return {
-    dataDir: config.paths.dataDir,
-    journal: config.journalPath,
-    owner: config.owner,
-    objectStore:
-      store.kind === 'local'
-        ? { kind: 'local', root: store.root }
-        : {
-            kind: 's3',
-            preset: store.preset,
-            endpoint: store.endpoint,
-            region: store.region,
-            bucket: store.bucket,
-            prefix: store.prefix,
-            accessKeyId: redact(store.accessKeyId),
-          },
-    catalog:
-      catalog.kind === 'sqlite'
-        ? catalog
-        : catalog.kind === 'postgres'
-          ? { kind: 'postgres', url: redactUrl(catalog.url) }
-          : { kind: 'supabase', url: catalog.url, key: '(set)' },
-    compressionLevel: config.compressionLevel,
-    archiveConcurrency: config.archiveConcurrency,
-    settleSeconds: config.settleMs / 1000,
-    sources: config.sources,
-  };
-}
-
-function redact(value: string): string {
-  return value.length <= 4 ? '****' : `${value.slice(0, 4)}…`;
-}
-
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
