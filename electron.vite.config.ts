@@ -6,7 +6,13 @@ export default defineConfig({
   main: {
     build: {
       externalizeDeps: true,
-      rollupOptions: { input: { index: resolve(__dirname, 'src/main/index.ts') } },
+      rollupOptions: {
+        input: {
+          index: resolve(__dirname, 'src/main/index.ts'),
+          // The engine's own process (src/core/engineHost/OffloadedEngine.ts forks out/main/engineHost.js).
+          engineHost: resolve(__dirname, 'src/core/engineHost/engineHostMain.ts'),
+        },
+      },
     },
   },
   preload: {

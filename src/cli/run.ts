@@ -1,4 +1,4 @@
-import { AppService } from '../core/service/AppService.js';
+import { AppService, type AppServiceOptions } from '../core/service/AppService.js';
 import { type OutputOptions, reportError } from './output.js';
 
 /**
@@ -8,8 +8,9 @@ import { type OutputOptions, reportError } from './output.js';
 export async function runCommand(
   options: OutputOptions,
   body: (service: AppService) => Promise<void>,
+  serviceOptions: AppServiceOptions = {},
 ): Promise<void> {
-  const service = new AppService();
+  const service = new AppService(serviceOptions);
   try {
     await body(service);
   } catch (e) {

@@ -39,7 +39,10 @@ export function registerUi(program: Command): void {
     )
     .option('--no-open', 'print the address, do not open a browser')
     .option('--no-watch', 'serve the window without watching any folder')
-    .action((dirs: string[], opts: UiCliOptions) => runCommand({}, (service) => runUi(service, dirs, opts)));
+    .action((dirs: string[], opts: UiCliOptions) =>
+      // The engine in its own process: the window's answers never wait behind a sync.
+      runCommand({}, (service) => runUi(service, dirs, opts), { offloadEngine: true }),
+    );
 }
 
 async function runUi(service: AppService, dirs: string[], opts: UiCliOptions): Promise<void> {

@@ -59,6 +59,8 @@ export interface AppServiceOptions {
   secretStore?: SecretStore;
   /** Check every response against its schema too (the contract test does). */
   checkResponses?: boolean;
+  /** Run the engine in its own process (shells with a window: browser mode, the desktop app). */
+  offloadEngine?: boolean;
 }
 
 export interface WatchOptions {

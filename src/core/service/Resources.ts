@@ -9,7 +9,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SECRET_SETTINGS, type SecretSetting } from '../../shared/commands.js';
 import { type AppConfig, configLocation, loadConfig, readConfigFile } from '../config/loadConfig.js';
-import { SyncEngine } from '../engine/SyncEngine.js';
+import { createSyncEngine } from '../engine/createSyncEngine.js';
+import type { SyncEngine } from '../engine/SyncEngine.js';
+import { OffloadedEngine } from '../engineHost/OffloadedEngine.js';
 import { Journal } from '../journal/Journal.js';
 import { FileSecretStore, secretsFilePath } from '../secrets/FileSecretStore.js';
 import { KeyringSecretStore } from '../secrets/KeyringSecretStore.js';
@@ -23,7 +25,12 @@ export interface ResourceOptions {
   cwd?: string;
   /** The desktop app's safeStorage store; headless shells leave it out (see secretStoreFor). */
   secretStore?: SecretStore;
+  /** Run the engine in its own process (OffloadedEngine): shells with a window to keep responsive. */
+  offloadEngine?: boolean;
 }
+
+/** What syncs a sweep: the engine in process, or in its own process. */
+export type Engine = Pick<SyncEngine, 'syncSweep'>;
 
 export class Resources {
   private cachedConfig: AppConfig | null = null;
@@ -31,6 +38,7 @@ export class Resources {
   private storePromise: Promise<ObjectStore> | null = null;
   private catalogPromise: Promise<Catalog> | null = null;
   private cachedEngine: SyncEngine | null = null;
+  private offloaded: OffloadedEngine | null = null;
 
   constructor(readonly options: ResourceOptions) {}
 
@@ -98,20 +106,15 @@ export class Resources {
     return this.catalogPromise;
   }
 
-  async engine(): Promise<SyncEngine> {
+  async engine(): Promise<Engine> {
+    if (this.options.offloadEngine) {
+      this.offloaded ??= new OffloadedEngine(await this.config());
+      return this.offloaded;
+    }
     if (this.cachedEngine) return this.cachedEngine;
     const config = await this.config();
     const [store, catalog] = await Promise.all([this.store(), this.catalog()]);
-    this.cachedEngine = new SyncEngine({
-      store,
-      catalog,
-      journal: this.journal(config),
-      owner: config.owner,
-      sourceHost: config.sourceHost,
-      compressionLevel: config.compressionLevel,
-      archiveConcurrency: config.archiveConcurrency,
-      settleMs: config.settleMs,
-    });
+    this.cachedEngine = createSyncEngine(config, { store, catalog, journal: this.journal(config) });
     return this.cachedEngine;
   }
 
@@ -122,6 +125,9 @@ export class Resources {
     this.storePromise = null;
     this.catalogPromise = null;
     this.cachedEngine = null;
+    // Syncs already running in the engine process finish on the settings they started with.
+    this.offloaded?.closeWhenIdle();
+    this.offloaded = null;
     await closeAll(open);
   }
 
@@ -130,6 +136,8 @@ export class Resources {
     this.storePromise = null;
     this.catalogPromise = null;
     this.cachedEngine = null;
+    await this.offloaded?.close();
+    this.offloaded = null;
     this.cachedJournal?.close();
     this.cachedJournal = null;
   }
