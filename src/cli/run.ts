@@ -1,4 +1,4 @@
-import { AppService, type AppServiceOptions } from '../core/service/AppService.js';
+import type { AppService, AppServiceOptions } from '../core/service/AppService.js';
 import { type OutputOptions, reportError } from './output.js';
 
 /**
@@ -10,7 +10,10 @@ export async function runCommand(
   body: (service: AppService) => Promise<void>,
   serviceOptions: AppServiceOptions = {},
 ): Promise<void> {
-  const service = new AppService(serviceOptions);
+  // Loaded here, not at the top: `--version` and `--help` start without the engine, the journal's
+  // SQLite, the watcher and the keychain module.
+  const { AppService: Service } = await import('../core/service/AppService.js');
+  const service = new Service(serviceOptions);
   try {
     await body(service);
   } catch (e) {

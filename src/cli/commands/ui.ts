@@ -13,7 +13,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { SyncError, toSyncError } from '../../core/model/errors.js';
 import type { AppService } from '../../core/service/AppService.js';
-import { type BrowserMode, startBrowserMode } from '../../server/startBrowserMode.js';
+import type { BrowserMode } from '../../server/startBrowserMode.js';
 import { runCommand } from '../run.js';
 
 interface UiCliOptions {
@@ -126,6 +126,8 @@ function followWatching(service: AppService, roots: string[] | undefined) {
 }
 
 async function listen(service: AppService, port: number | undefined): Promise<BrowserMode> {
+  // The HTTP server's modules load only for this command.
+  const { startBrowserMode } = await import('../../server/startBrowserMode.js');
   if (port !== undefined) return startBrowserMode({ service, port });
   for (let p = DEFAULT_PORT; p < DEFAULT_PORT + PORT_TRIES; p++) {
     try {
