@@ -9,6 +9,8 @@ export default defineConfig({
       rollupOptions: {
         input: {
           index: resolve(__dirname, 'src/main/index.ts'),
+          // The AppService's own process (an Electron utilityProcess: src/main/service/spawnUtility.ts).
+          serviceProcess: resolve(__dirname, 'src/main/serviceProcess.ts'),
           // The engine's own process (src/core/engineHost/OffloadedEngine.ts forks out/main/engineHost.js).
           engineHost: resolve(__dirname, 'src/core/engineHost/engineHostMain.ts'),
         },

@@ -15,7 +15,15 @@ export interface SubscribeOptions {
   signal?: AbortSignal;
 }
 
+/** What the shell behind a bridge can do beyond the service (the page asks before offering it). */
+export interface BridgeCapabilities {
+  /** `dialog.pickFolder` opens a native folder picker (the desktop app). */
+  folderPicker: boolean;
+}
+
 export interface Bridge {
+  /** Missing: none of them (browser mode). */
+  readonly capabilities?: BridgeCapabilities;
   invoke<N extends CommandName>(name: N, request: CommandRequest<N>): Promise<Result<CommandResponse<N>>>;
   /** Events as they happen; returns the unsubscribe. */
   subscribe(listener: AppEventListener, options?: SubscribeOptions): () => void;
@@ -24,10 +32,13 @@ export interface Bridge {
 /** One method per command, answering the command's result. */
 export type Client = {
   [N in CommandName]: (request: CommandRequest<N>) => Promise<Result<CommandResponse<N>>>;
-} & { subscribe: Bridge['subscribe'] };
+} & { subscribe: Bridge['subscribe']; capabilities: BridgeCapabilities };
 
 export function makeClient(bridge: Bridge): Client {
-  const client = { subscribe: bridge.subscribe.bind(bridge) } as Record<string, unknown>;
+  const client = {
+    subscribe: bridge.subscribe.bind(bridge),
+    capabilities: bridge.capabilities ?? { folderPicker: false },
+  } as Record<string, unknown>;
   for (const name of COMMAND_NAMES) {
     client[name] = (request: unknown) => bridge.invoke(name, request as never);
   }

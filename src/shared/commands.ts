@@ -139,15 +139,26 @@ export const sweepDetailSchema = z.object({
   catalog: catalogSweepSchema.extend({ config: jsonValue, summary: jsonValue }).nullable(),
   catalogError: appErrorSchema.nullable(),
   revisions: z.array(revisionSummarySchema),
-  /** The shown revision's objects and files. */
+  /** The shown revision's objects; its files are counted here and listed, page by page, by `sweeps.files`
+   *  (a full sweep has tens of thousands). */
   revision: z.number().int().nullable(),
   objects: z.array(manifestObjectSchema),
-  files: z.array(z.object({ path: z.string(), size: count, sha256: z.string() })),
+  fileCount: count,
+  fileBytes: count,
   /** Branches with run data in the shown revision (what a partial restore can take). */
   branches: z.array(z.string()),
   local: localSweepSchema.nullable(),
 });
 export type SweepDetail = z.infer<typeof sweepDetailSchema>;
+
+export const sweepFileSchema = z.object({
+  path: z.string(),
+  size: count,
+  sha256: z.string(),
+  /** The object that holds it (an archive, or the file's own key). */
+  object: z.string(),
+});
+export type SweepFile = z.infer<typeof sweepFileSchema>;
 
 export const rowFilterSchema = z.object({
   column: z.string().min(1),
@@ -240,7 +251,8 @@ export const queueSchema = z.object({
   /** Whether this service hosts a watcher (else the queue is read from the journal's states). */
   watching: z.boolean(),
   waiting: z.array(z.object({ name: z.string(), path: z.string(), settlesAt: isoTime.nullable() })),
-  queued: z.array(z.object({ name: z.string(), path: z.string() })),
+  /** `held`: auto-sync is off and nobody asked for it yet — it waits for "Sync now". */
+  queued: z.array(z.object({ name: z.string(), path: z.string(), held: z.boolean() })),
   syncing: z.array(z.object({ name: z.string(), path: z.string() })),
   failed: z.array(
     z.object({
@@ -253,6 +265,8 @@ export const queueSchema = z.object({
   ),
   incomplete: z.array(z.object({ name: z.string(), path: z.string(), reason: z.string().nullable() })),
   running: z.array(z.object({ name: z.string(), path: z.string(), reason: z.string().nullable() })),
+  /** The auto-sync setting in force: off, queued sweeps wait for "Sync now" (or a one-shot sync). */
+  autoSync: z.boolean(),
 });
 
 /** Settings the window and `settings.save` can change (secrets are write-only). */
@@ -265,17 +279,32 @@ export const SECRET_SETTINGS = [
 export type SecretSetting = (typeof SECRET_SETTINGS)[number];
 export const editableSettingSchema = settingKeySchema.exclude(['configFile']);
 export type EditableSetting = z.infer<typeof editableSettingSchema>;
+/** The on/off settings: their values are true or false (every other setting is text or a number). */
+export const BOOLEAN_SETTINGS = ['autoSync', 'includeRunData'] as const;
+const isBooleanSetting = (k: string) => (BOOLEAN_SETTINGS as readonly string[]).includes(k);
 /** A change: the new value, or null to clear the setting (back to the default). */
-export const settingChangesSchema = z.partialRecord(
-  editableSettingSchema,
-  z.union([z.string(), z.number(), z.null()]),
-);
+export const settingChangesSchema = z
+  .partialRecord(editableSettingSchema, z.union([z.string(), z.number(), z.boolean(), z.null()]))
+  .superRefine((changes, ctx) => {
+    for (const [k, v] of Object.entries(changes)) {
+      if (v === null || v === undefined) continue;
+      if (isBooleanSetting(k) !== (typeof v === 'boolean')) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [k],
+          message: isBooleanSetting(k) ? 'must be true or false' : 'must be text or a number',
+        });
+      }
+    }
+  });
 export type SettingChanges = z.infer<typeof settingChangesSchema>;
 
 export const settingSourceSchema = z.enum([
   'environment',
   'dotenv',
   'keychain',
+  /** The desktop app's store: encrypted by Electron safeStorage (the OS keychain's key). */
+  'safe-storage',
   'secrets-file',
   'config-file',
   'default',
@@ -283,8 +312,8 @@ export const settingSourceSchema = z.enum([
 
 export const settingViewSchema = z.object({
   key: settingKeySchema,
-  /** The value in force; always null for a secret (never sent anywhere). */
-  value: z.union([z.string(), z.number(), z.null()]),
+  /** The value in force; always null for a secret (never sent anywhere); a boolean for BOOLEAN_SETTINGS. */
+  value: z.union([z.string(), z.number(), z.boolean(), z.null()]),
   secret: z.boolean(),
   /** Whether it is set anywhere (for a secret: "set · from the keychain"). */
   set: z.boolean(),
@@ -335,6 +364,8 @@ export const commands = {
       lastResults: z.array(attemptSchema),
       warnings: z.array(journalEventSchema),
       events: z.array(journalEventSchema),
+      /** The auto-sync setting in force (the watcher's, when this service hosts one). */
+      autoSync: z.boolean(),
     }),
   },
   'queue.get': { request: empty, response: queueSchema },
@@ -368,6 +399,24 @@ export const commands = {
       .strict(),
     response: sweepDetailSchema,
   },
+  'sweeps.files': {
+    request: z
+      .object({
+        name: sweepName,
+        revision: revision.optional(),
+        /** Case-insensitive part of a path. */
+        filter: z.string().max(1000).optional(),
+        ...page,
+      })
+      .strict(),
+    response: z.object({
+      name: z.string(),
+      revision: z.number().int(),
+      /** Files matching the filter (before paging), in path order. */
+      total: count,
+      files: z.array(sweepFileSchema),
+    }),
+  },
   'sweeps.revisions': {
     request: z.object({ name: sweepName }).strict(),
     response: z.object({ name: z.string(), revisions: z.array(revisionSummarySchema) }),
@@ -380,7 +429,8 @@ export const commands = {
         path: z.string().min(1),
         name: sweepName.optional(),
         type: sweepTypeSchema.optional(),
-        full: z.boolean().default(false),
+        /** Include the run data (branch archives); absent: the include-run-data setting decides. */
+        full: z.boolean().optional(),
         dryRun: z.boolean().default(false),
         allowIncomplete: z.boolean().default(false),
         waitForSettle: z.boolean().default(true),
@@ -457,6 +507,22 @@ export const commands = {
   'folders.remove': {
     request: z.object({ path: z.string().min(1) }).strict(),
     response: z.object({ folders: z.array(z.string()) }),
+  },
+  /**
+   * The native folder picker (a restore target, a watched folder). Only a shell with a window of its own
+   * has one: the desktop app's main process answers it before the service sees it; the service (browser
+   * mode, scripts) answers a `usage` error, code `no-folder-picker`. A page knows beforehand from its
+   * bridge's `capabilities.folderPicker`.
+   */
+  'dialog.pickFolder': {
+    request: z
+      .object({
+        purpose: z.enum(['restore-target', 'watched-folder']),
+        defaultPath: z.string().min(1).optional(),
+      })
+      .strict(),
+    /** null: the user cancelled. */
+    response: z.object({ path: z.string().nullable() }),
   },
   'events.since': {
     request: z.object({ after: count.default(0) }).strict(),

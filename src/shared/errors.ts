@@ -53,6 +53,9 @@ export const SETTING_KEYS = [
   'compressionLevel',
   'archiveConcurrency',
   'settleSeconds',
+  'autoSync',
+  'includeRunData',
+  'notifications',
   'configFile',
 ] as const;
 export const settingKeySchema = z.enum(SETTING_KEYS);

@@ -9,3 +9,6 @@ export const channelOf = (name: CommandName): string => `bilancio-sync:${name}`;
 
 /** Main → renderer: every event of the service, in its envelope. */
 export const EVENT_CHANNEL = 'bilancio-sync:event';
+
+/** Renderer → main (send, no answer): the page has subscribed and wants the events queued for it. */
+export const READY_CHANNEL = 'bilancio-sync:renderer-ready';

@@ -186,8 +186,11 @@ describe('extractArchive refuses hostile archives and leaves nothing behind', ()
     const err = await extractArchive(fromBuffer(rawTarGz([GOOD])), dest, manifestFor([GOOD]), {
       signal: ac.signal,
     }).catch((e: unknown) => e);
-    expect((err as SyncError).category).toBe('integrity');
+    // A cancel is not a rejected archive.
+    expect((err as SyncError).category).toBe('conflict');
+    expect((err as SyncError).code).toBe('cancelled');
     expect((err as SyncError).message).toMatch(/cancelled/);
+    expect((err as SyncError).message).not.toMatch(/rejected/i);
     expect(await listAll(dest)).toEqual([]);
   });
 

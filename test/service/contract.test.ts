@@ -35,6 +35,8 @@ interface Case<N extends CommandName> {
   valid: () => Promise<CommandRequest<N>>;
   /** Checks on the answer besides its schema. */
   check?: (value: CommandResponse<N>) => Promise<void> | void;
+  /** The service itself refuses even a valid request (a shell answers it): the error's code. */
+  refusedWith?: string;
   /** Runs after the valid request, whatever it answered. */
   cleanup?: () => Promise<void>;
   /** A request with one bad field, and that field's path as the error must name it. */
@@ -179,12 +181,24 @@ describe('the application service contract', () => {
         expect(v.catalog?.name).toBe(SWEEP);
         expect(v.revision).toBe(1);
         expect(v.revisions.map((r) => r.revision)).toEqual([1]);
-        expect(v.files.map((f) => f.path).sort()).toEqual(sweep.files);
-        expect(new Map(v.files.map((f) => [f.path, f.sha256]))).toEqual(sourceHashes);
+        expect(v.fileCount).toBe(sweep.files.length);
+        expect(v.fileBytes).toBeGreaterThan(0);
+        expect(v).not.toHaveProperty('files');
         expect([...v.branches].sort()).toEqual(['active', 'passive']);
         expect(v.local?.state).toBe('synced');
       },
       invalid: { request: { name: SWEEP, revision: 'latest' }, field: 'revision' },
+    },
+    'sweeps.files': {
+      valid: async () => ({ name: SWEEP, limit: 10_000 }),
+      check: (v) => {
+        expect(v.revision).toBe(1);
+        expect(v.total).toBe(sweep.files.length);
+        expect(v.files.map((f) => f.path)).toEqual([...sweep.files].sort());
+        expect(new Map(v.files.map((f) => [f.path, f.sha256]))).toEqual(sourceHashes);
+        expect(v.files.some((f) => f.object.endsWith('/passive.tar.gz'))).toBe(true);
+      },
+      invalid: { request: { name: SWEEP, offset: -1 }, field: 'offset' },
     },
     'sweeps.revisions': {
       valid: async () => ({ name: SWEEP }),
@@ -453,6 +467,12 @@ describe('the application service contract', () => {
       },
       invalid: { request: { path: ['a'] }, field: 'path' },
     },
+    'dialog.pickFolder': {
+      // The desktop app's main process answers it with the native dialog; the service has none.
+      valid: async () => ({ purpose: 'restore-target' }),
+      refusedWith: 'no-folder-picker',
+      invalid: { request: { purpose: 'somewhere' }, field: 'purpose' },
+    },
     'events.since': {
       valid: async () => ({ after: 0 }),
       check: (v) => {
@@ -468,6 +488,10 @@ describe('the application service contract', () => {
     try {
       const request = await c.valid();
       const answer = await service.invoke(name, request);
+      if (c.refusedWith) {
+        expect(answer).toMatchObject({ ok: false, error: { category: 'usage', code: c.refusedWith } });
+        return;
+      }
       expect(answer, `${name} ${JSON.stringify(request)}`).toMatchObject({ ok: true });
       if (!answer.ok) return;
       const checked = (commands[name].response as z.ZodType).safeParse(answer.value);

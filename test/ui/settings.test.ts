@@ -5,6 +5,9 @@
  * receives (recorded, the event stream read alongside from Node), not in the page's HTML, not in the
  * process's output; it is in the 0600 secrets file the Settings view names, never in config.json. A wrong
  * key, tried with Test connection, gives the S3 server's own error in words.
+ *
+ * Also: the behaviour settings (auto-sync, include run data, notifications) set from the window, saved to
+ * config.json and kept after a reload.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
@@ -110,8 +113,52 @@ describe('Settings: a secret saved from the window', () => {
 
   const secretField = () => page.getByLabel('Secret access key', { exact: true });
   const secretStatus = () => page.getByTestId('secret-status-objectStore.secretAccessKey');
-  const results = () => page.getByTestId('test-results');
+  // Shown next to the destination each check is about (the object store's, the catalog's).
+  const results = () => page.getByTestId(/^test-results-/);
   const objectStoreCheck = () => results().getByRole('listitem').filter({ hasText: 'object store' });
+
+  it('auto-sync, include run data and notifications: set from the window, saved, kept after a reload', async () => {
+    await nav(page, 'Settings');
+    const autoSync = page.getByRole('checkbox', { name: 'Auto-sync' });
+    const runData = page.getByRole('checkbox', { name: 'Include run data' });
+    const notifications = page.getByRole('combobox', { name: 'Notifications' });
+    const save = page.getByRole('button', { name: 'Save', exact: true });
+    // The defaults.
+    await expect.poll(() => autoSync.isChecked(), { timeout: 20_000 }).toBe(true);
+    expect(await runData.isChecked()).toBe(true);
+    expect(await notifications.inputValue()).toBe('all');
+    expect(await autoSync.isDisabled()).toBe(false);
+
+    await autoSync.uncheck();
+    await visible(page.getByText(/nothing is uploaded until you press Sync now/));
+    await runData.uncheck();
+    await visible(page.getByText(/the branch run-data archives are skipped/));
+    await notifications.selectOption('errors-only');
+    await visible(page.getByText('3 change(s) ready to save.'), 10_000);
+    await expect.poll(() => save.isEnabled(), { timeout: 10_000 }).toBe(true);
+    await save.click();
+    await visible(page.getByText('Saved.', { exact: true }));
+    const config = JSON.parse(await readFile(join(home, 'config.json'), 'utf8')) as Record<string, unknown>;
+    expect(config).toMatchObject({ autoSync: false, includeRunData: false, notifications: 'errors-only' });
+
+    await page.reload();
+    await nav(page, 'Settings');
+    await expect.poll(() => autoSync.isChecked(), { timeout: 20_000 }).toBe(false);
+    expect(await runData.isChecked()).toBe(false);
+    expect(await notifications.inputValue()).toBe('errors-only');
+    await visible(page.getByText('No changes.', { exact: true }));
+    await page.evaluate(`document.getElementById('syncing-title').scrollIntoView({ block: 'start' })`);
+    await screenshot(page, 'settings-syncing');
+
+    // Back to the defaults for what follows.
+    await autoSync.check();
+    await runData.check();
+    await notifications.selectOption('all');
+    await expect.poll(() => save.isEnabled(), { timeout: 10_000 }).toBe(true);
+    await save.click();
+    await visible(page.getByText('Saved.', { exact: true }));
+    await expect.poll(() => autoSync.isChecked()).toBe(true);
+  });
 
   it('4. save the secret, reload: set, kept in the 0600 secrets file the view names, never shown or logged; a wrong key gives the provider’s error', async () => {
     await nav(page, 'Settings');
@@ -172,7 +219,7 @@ describe('Settings: a secret saved from the window', () => {
     expect(detail).toMatch(/Check the access key id and the secret access key/);
     expect(detail).not.toContain(wrongId);
     expect(detail).not.toContain(wrong);
-    await results().scrollIntoViewIfNeeded();
+    await results().first().scrollIntoViewIfNeeded();
     // The draft is checked as typed (well-formed, so ready to save) — not stuck at "Checking…".
     await visible(page.getByText(/change\(s\) ready to save/), 10_000);
     await screenshot(page, 'settings-test');

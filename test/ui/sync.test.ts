@@ -264,6 +264,45 @@ describe('the window over a real sync (s3rver + PostgreSQL)', () => {
     expect(
       await page.getByTestId('heatmap').locator('svg g[aria-label="cell"] rect').count(),
     ).toBeGreaterThan(0);
+    // The line plot's x axis: κ-like parameters spanning decades start on a log axis; the choice is offered.
+    const axis = figure.getByRole('combobox', { name: 'X axis' });
+    await visible(axis);
+    const xScale = await plot.getAttribute('data-x-scale');
+    expect(['log', 'linear']).toContain(xScale);
+    await axis.selectOption('linear');
+    await expect.poll(attr(plot, 'data-x-scale')).toBe('linear');
+    await axis.selectOption('log');
+    await expect.poll(attr(plot, 'data-x-scale')).toBe('log');
+    expect(await plot.locator('svg g[aria-label="line"] path').count()).toBe(distinct);
+    await axis.selectOption('auto');
+    await expect.poll(attr(plot, 'data-x-scale')).toBe(xScale);
+
+    // Objects and files: the sweep's page carries counts only; the files come page by page.
+    const filesPanel = page.getByRole('region', { name: 'Objects and files' });
+    const fileCount = sweep.files.length;
+    expect(fileCount).toBeGreaterThan(100);
+    await filesPanel.getByText(`${fileCount.toLocaleString('en-US')} files in this revision`).click();
+    const filesTable = filesPanel.getByRole('table', { name: 'Files' });
+    const filePager = filesPanel.getByRole('navigation', { name: 'File pages' });
+    await expect.poll(text(filePager), { timeout: 10_000 }).toMatch(new RegExp(`^1–100 of ${fileCount}`));
+    expect(await filesTable.getByRole('row').count()).toBe(101);
+    const sorted = [...sweep.files].sort();
+    expect(await filesTable.getByRole('row').nth(1).getByRole('cell').first().textContent()).toBe(sorted[0]);
+    await filePager.getByRole('button', { name: 'Next' }).click();
+    await expect.poll(text(filePager)).toMatch(new RegExp(`^101–200 of ${fileCount}`));
+    await expect.poll(text(filesTable.getByRole('row').nth(1).getByRole('cell').first())).toBe(sorted[100]);
+    await filesPanel.getByLabel('Find a file').fill('comparison.csv');
+    const matching = sweep.files.filter((f) => f.toLowerCase().includes('comparison.csv'));
+    await expect
+      .poll(text(filePager), { timeout: 10_000 })
+      .toMatch(new RegExp(`^1–${matching.length} of ${matching.length}`));
+    await filesPanel.getByLabel('Find a file').fill('');
+    await expect.poll(text(filePager), { timeout: 10_000 }).toMatch(new RegExp(`^1–100 of ${fileCount}`));
+    await page.evaluate(
+      `document.querySelector('[aria-labelledby="objects-title"]').scrollIntoView({ block: 'start' })`,
+    );
+    await screenshot(page, 'sweep-files');
+
     // The pictures: the page's head and table (scrolled back to the first column), then the plots, also
     // in the dark scheme (axes and labels must stay readable).
     await page.evaluate("document.querySelector('.grid-scroll').scrollLeft = 0");
@@ -318,6 +357,21 @@ describe('the window over a real sync (s3rver + PostgreSQL)', () => {
     const cancelled = join(work, 'restored', 'cancelled', SWEEP);
     dialog = await restoreInto(cancelled);
     await visible(dialog.getByRole('progressbar').first());
+    // Part-way: bytes done / total, the percent, speed and time left, while the archives are extracted.
+    const restoring = dialog.getByRole('article', { name: `Restoring ${SWEEP}` });
+    const partWay =
+      /(\d+(?:\.\d+)?) \/ (\d+(?:\.\d+)?) (kB|MB|GB)\s*(\d{1,2})%.*?\/s.*?(\d+ (?:s|min)(?: \d+ s)?) left/;
+    await expect
+      .poll(async () => partWay.test((await restoring.textContent()) ?? ''), {
+        timeout: 20_000,
+        interval: 50,
+      })
+      .toBe(true);
+    const [, rDone, rTotal, , rPct] = partWay.exec((await restoring.textContent()) ?? '') ?? [];
+    expect(Number(rDone)).toBeLessThan(Number(rTotal));
+    expect(Number(rDone)).toBeGreaterThan(0);
+    expect(Math.abs(Number(rPct) - (Number(rDone) / Number(rTotal)) * 100)).toBeLessThanOrEqual(2);
+    await screenshot(page, 'restore-progress');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await expect.poll(text(dialog.getByTestId('restore-result')), { timeout: 30_000 }).toMatch(/cancel/i);
     proxy.setDownloadRate(null);
@@ -334,7 +388,45 @@ describe('the window over a real sync (s3rver + PostgreSQL)', () => {
       .filter({ hasText: 'restore' });
     await expect.poll(count(restores), { timeout: 10_000 }).toBe(3);
     const results = (await restores.allTextContents()).join('\n');
-    for (const word of ['restored', 'failed', 'stopped']) expect(results).toContain(word);
+    for (const word of ['restored', 'failed', 'cancelled']) expect(results).toContain(word);
+    // The cancelled one reads as cancelled, in a neutral colour, with no error wording.
+    const cancelledRow = restores.filter({ hasText: 'cancelled' });
+    expect(await cancelledRow.count()).toBe(1);
+    expect(await cancelledRow.locator('.badge').getAttribute('class')).toContain('badge-neutral');
+    expect(await cancelledRow.locator('.error-text').count()).toBe(0);
+    expect(await cancelledRow.textContent()).not.toMatch(/rejected|error|integrity/i);
+    expect(await cancelledRow.textContent()).toContain('nothing was left behind');
     await screenshot(page, 'activity');
+  });
+
+  it('a view that fails to render shows the error and a Reload button, not a blank page', async () => {
+    // A sweep page answered with a broken value (as a bug in the page would meet it); a name not seen
+    // before, so nothing cached answers instead.
+    const broken = 'no_such_sweep';
+    await page.route('**/api/commands/sweeps.get', (route) =>
+      route.fulfill({
+        status: 200,
+        contentType: 'application/json',
+        body: JSON.stringify({ ok: true, value: { name: broken, revisions: null, objects: null } }),
+      }),
+    );
+    await page.evaluate(`location.hash = '#/sweeps/${broken}'`);
+    const boundary = page.getByTestId('view-error');
+    await visible(boundary, 20_000);
+    expect(await boundary.textContent()).toMatch(/could not be shown/);
+    expect(((await boundary.locator('pre').textContent()) ?? '').length).toBeGreaterThan(0);
+    await screenshot(page, 'view-error');
+    // The navigation still works around it, and another view draws.
+    await nav(page, 'Activity');
+    await visible(page.getByRole('heading', { level: 1, name: 'Activity' }));
+    expect(await page.getByTestId('view-error').count()).toBe(0);
+    // Reload, with the service answering for real again: the page says what is wrong, in words.
+    await page.evaluate(`location.hash = '#/sweeps/${broken}'`);
+    await visible(boundary, 20_000);
+    await page.unroute('**/api/commands/sweeps.get');
+    await boundary.getByRole('button', { name: 'Reload' }).click();
+    await visible(page.getByRole('heading', { level: 1, name: broken }), 20_000);
+    await visible(page.getByRole('alert').filter({ hasText: /no synced sweep named/i }), 20_000);
+    expect(await page.getByTestId('view-error').count()).toBe(0);
   });
 });

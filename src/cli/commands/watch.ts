@@ -11,7 +11,7 @@ import { createProgressReporter } from '../progress.js';
 import { runCommand } from '../run.js';
 
 interface WatchCliOptions {
-  full: boolean;
+  full?: boolean;
   json?: boolean;
   settle?: string;
   once?: boolean;
@@ -24,17 +24,23 @@ export function registerWatch(program: Command): void {
   program
     .command('watch')
     .description(
-      'Watch experiments folders and sync every sweep once it has finished (run data included), in the background',
+      'Watch experiments folders and sync every sweep once it has finished (run data included unless the include-run-data setting is off), in the background',
     )
     .argument('[dirs...]', 'experiments folders (default: ./out/experiments)')
-    .option('--no-full', 'upload aggregates only, not the run data archives')
+    .option('--no-full', 'upload aggregates only, not the run data archives (whatever the setting says)')
     .option('--json', 'print events as JSON lines on stdout')
     .option('--settle <seconds>', 'quiet time before a finished sweep counts as complete (default 10)')
     .option('--once', 'sync what is finished now, then exit (no file watching)')
     .option('--concurrency <n>', 'sweeps synced at once (default 1)')
     .option('--reconcile-minutes <n>', 'full rescan interval in minutes, 0 = off (default 10)')
-    .action((dirs: string[], opts: WatchCliOptions) =>
-      runCommand(opts, (service) => runWatch(service, dirs, opts)),
+    .action((dirs: string[], opts: WatchCliOptions, command: Command) =>
+      runCommand(opts, (service) =>
+        // Without --no-full the include-run-data setting decides.
+        runWatch(service, dirs, {
+          ...opts,
+          full: command.getOptionValueSource('full') === 'cli' ? opts.full : undefined,
+        }),
+      ),
     );
 
   program

@@ -25,6 +25,9 @@ export { moveIntoPlace } from './moveIntoPlace.js';
 
 export interface ExtractOptions {
   signal?: AbortSignal;
+  /** Called with each run of file bytes as it is taken from the archive (their sum ends at the expected
+   *  files' total size): what a restore's progress counts. */
+  onBytes?: (n: number) => void;
 }
 
 export interface ExtractResult {
@@ -49,6 +52,7 @@ export async function extractArchive(
   options: ExtractOptions = {},
 ): Promise<ExtractResult> {
   const want = expected instanceof Map ? expected : new Map(expected.map((f) => [f.path, f]));
+  const onBytes = options.onBytes ?? (() => {});
   const root = path.resolve(destDir);
   const parents = ancestorDirs(want.keys());
   // Decompressed bytes a genuine archive can need: stops a gzip bomb of trailing zeros.
@@ -81,8 +85,15 @@ export async function extractArchive(
     ac.signal.addEventListener('abort', () => reject(failure), { once: true });
   });
   aborted.catch(() => {});
+  // A cancel is not a rejected archive: it fails the extraction with its own error (nothing is wrong with
+  // the archive, and a history must not say so).
   const onUserAbort = (): void => {
-    fail(`extraction was cancelled${at()}`, null, options.signal?.reason);
+    if (failure) return;
+    failure = new SyncError('conflict', `The extraction was cancelled${at()}.`, undefined, {
+      code: 'cancelled',
+      cause: options.signal?.reason,
+    });
+    ac.abort(failure);
   };
   if (options.signal?.aborted) onUserAbort();
   options.signal?.addEventListener('abort', onUserAbort, { once: true });
@@ -128,7 +139,7 @@ export async function extractArchive(
       // byte touches the disk; the write then runs alongside the next entries, a few at a time.
       const hash = createHash('sha256');
       // (Not raced against `aborted`: that promise never settles, and each race would keep its chunks.)
-      const chunks = await collect(entry, hash, ac.signal, () => failure);
+      const chunks = await collect(entry, hash, ac.signal, () => failure, onBytes);
       const n = chunks.reduce((k, c) => k + c.length, 0);
       if (n !== exp.size) throw fail(`is truncated: got ${n} of ${exp.size} bytes`, name);
       const digest = hash.digest('hex');
@@ -157,7 +168,7 @@ export async function extractArchive(
     writtenFiles.push(abs);
     const hash = createHash('sha256');
     try {
-      const n = await copyInto(entry, fh, hash, ac.signal, () => failure);
+      const n = await copyInto(entry, fh, hash, ac.signal, () => failure, onBytes);
       if (n !== exp.size) throw fail(`is truncated: got ${n} of ${exp.size} bytes`, name);
       const digest = hash.digest('hex');
       if (digest !== exp.sha256.toLowerCase()) {
@@ -313,6 +324,7 @@ function copyInto(
   hash: ReturnType<typeof createHash>,
   signal: AbortSignal,
   failed: () => Error | undefined,
+  onBytes: (n: number) => void,
 ): Promise<number> {
   return new Promise<number>((resolve, reject) => {
     let n = 0;
@@ -328,6 +340,7 @@ function copyInto(
     entry.on('data', (chunk: Buffer) => {
       hash.update(chunk);
       n += chunk.length;
+      onBytes(chunk.length);
       entry.pause();
       writing = writing
         .then(() => fh.write(chunk))
@@ -349,6 +362,7 @@ function collect(
   hash: ReturnType<typeof createHash>,
   signal: AbortSignal,
   failed: () => Error | undefined,
+  onBytes: (n: number) => void,
 ): Promise<Buffer[]> {
   return new Promise((resolve, reject) => {
     const onAbort = (): void => reject(failed() ?? new Error('aborted'));
@@ -358,6 +372,7 @@ function collect(
     entry.on('data', (chunk: Buffer) => {
       hash.update(chunk);
       chunks.push(chunk);
+      onBytes(chunk.length);
     });
     entry.on('end', () => {
       signal.removeEventListener('abort', onAbort);

@@ -4,6 +4,12 @@ import { join } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import type { SecretSetting } from '../../shared/commands.js';
 import type { SettingKey } from '../../shared/errors.js';
+import {
+  DEFAULT_NOTIFICATIONS,
+  isNotificationPreference,
+  NOTIFICATION_PREFERENCES,
+  type NotificationPreference,
+} from '../../shared/notifications.js';
 import type { CatalogConfig, ObjectStoreConfig, S3PresetName } from '../model/destinations.js';
 import { S3_PRESET_NAMES } from '../model/destinations.js';
 import { SyncError, settingHint } from '../model/errors.js';
@@ -24,6 +30,12 @@ export interface AppConfig {
   compressionLevel: number;
   archiveConcurrency: number;
   settleMs: number;
+  /** Watch mode syncs finished sweeps by itself; off: they stay queued until "Sync now" (or a one-shot sync). */
+  autoSync: boolean;
+  /** A sync that doesn't say otherwise archives and uploads the run data (watch mode, `sync` without a flag). */
+  includeRunData: boolean;
+  /** Which desktop notifications the shell shows (src/shared/notifications.ts `shouldNotify`). */
+  notifications: NotificationPreference;
   /** Experiments folders the app watches (config.json). */
   watchedFolders: string[];
   /** Where secrets saved from the app live, as config.json records it. */
@@ -96,6 +108,9 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
     compressionLevel: intSetting(env, 'compressionLevel', 0, 9) ?? file?.compressionLevel ?? 6,
     archiveConcurrency: intSetting(env, 'archiveConcurrency', 1, 16) ?? file?.archiveConcurrency ?? 2,
     settleMs: (intSetting(env, 'settleSeconds', 0, 86_400) ?? file?.settleSeconds ?? 10) * 1000,
+    autoSync: boolSetting(env, 'autoSync') ?? file?.autoSync ?? true,
+    includeRunData: boolSetting(env, 'includeRunData') ?? file?.includeRunData ?? true,
+    notifications: notificationsSetting(env) ?? file?.notifications ?? DEFAULT_NOTIFICATIONS,
     watchedFolders: file?.watchedFolders ?? [],
     secretStore: file?.secretStore ?? null,
     sources,
@@ -293,6 +308,45 @@ function intSetting(env: NodeJS.ProcessEnv, key: SettingKey, min: number, max: n
   return n;
 }
 
+const TRUE_WORDS = new Set(['1', 'true', 'yes', 'on']);
+const FALSE_WORDS = new Set(['0', 'false', 'no', 'off']);
+
+/** An on/off setting as text (an environment variable, a draft's field): true, false, or undefined if it isn't one. */
+export function parseBoolean(raw: string): boolean | undefined {
+  const word = raw.trim().toLowerCase();
+  if (TRUE_WORDS.has(word)) return true;
+  if (FALSE_WORDS.has(word)) return false;
+  return undefined;
+}
+
+function boolSetting(env: NodeJS.ProcessEnv, key: SettingKey): boolean | undefined {
+  const name = SETTINGS[key].variables[0]!;
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = parseBoolean(raw);
+  if (value === undefined) {
+    throw new SyncError(
+      'configuration',
+      `The ${SETTINGS[key].label} setting is "${raw}"; it must be on or off (1/0, true/false, yes/no, on/off).`,
+      settingHint('Fix it, or unset it for the default (on).', key),
+    );
+  }
+  return value;
+}
+
+function notificationsSetting(env: NodeJS.ProcessEnv): NotificationPreference | undefined {
+  const name = SETTINGS.notifications.variables[0]!;
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = raw.trim().toLowerCase();
+  if (isNotificationPreference(value)) return value;
+  throw new SyncError(
+    'configuration',
+    `The notifications setting is "${raw}"; it must be one of ${NOTIFICATION_PREFERENCES.join(', ')}.`,
+    settingHint('Fix it, or unset it for the default (all).', 'notifications'),
+  );
+}
+
 function safeUsername(): string {
   try {
     return userInfo().username;
@@ -301,12 +355,31 @@ function safeUsername(): string {
   }
 }
 
+/** Query parameters and libpq keywords that carry a secret (`?password=`, `sslpassword=`, `?token=` …). */
+const SECRET_PARAM = /pass|secret|token|key|signature|credential|auth/i;
+
+/**
+ * A connection string as it may be shown: the password of the user-info and every query parameter that
+ * looks like a secret replaced by ****. A libpq keyword string (`host=… password=…`) is handled too; what
+ * can't be parsed is not shown at all.
+ */
 export function redactUrl(url: string): string {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url.trim())) return redactKeywords(url);
   try {
     const u = new URL(url);
     if (u.password) u.password = '****';
-    return u.toString();
+    for (const name of [...u.searchParams.keys()]) {
+      if (SECRET_PARAM.test(name)) u.searchParams.set(name, '****');
+    }
+    return u.toString().replaceAll('%2A%2A%2A%2A', '****');
   } catch {
     return '(unparseable URL)';
   }
+}
+
+function redactKeywords(conninfo: string): string {
+  if (!/\w+\s*=/.test(conninfo)) return '(unparseable URL)';
+  return conninfo.replace(/(\w+)(\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)/g, (whole, name: string, eq: string) =>
+    SECRET_PARAM.test(name) ? `${name}${eq}****` : whole,
+  );
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { notificationPreferenceSchema } from '../../shared/notifications.js';
 
 /**
  * The config file (`config.json` in the config folder, or the file named by BILANCIO_SYNC_CONFIG).
@@ -38,6 +39,12 @@ export const configFileSchema = z
     compressionLevel: z.number().int().min(0).max(9).optional(),
     archiveConcurrency: z.number().int().min(1).max(16).optional(),
     settleSeconds: z.number().min(0).optional(),
+    /** Sync finished sweeps by themselves (default true); off: they wait, queued, for "Sync now". */
+    autoSync: z.boolean().optional(),
+    /** Archive and upload each branch's run data too (default true); off: the aggregates only. */
+    includeRunData: z.boolean().optional(),
+    /** Which desktop notifications to show (default all). */
+    notifications: notificationPreferenceSchema.optional(),
     /** Where the window or `settings.save` put the secrets, so that reading them needs no keychain probe. */
     secretStore: z.enum(['keychain', 'file']).optional(),
     /** Experiments folders the app watches. */

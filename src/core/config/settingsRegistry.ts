@@ -117,5 +117,23 @@ export const SETTINGS: Readonly<Record<SettingKey, SettingSpec>> = {
     secret: false,
     label: 'settle time (s)',
   },
+  autoSync: {
+    variables: ['BILANCIO_SYNC_AUTO_SYNC'],
+    file: ['autoSync'],
+    secret: false,
+    label: 'auto-sync',
+  },
+  includeRunData: {
+    variables: ['BILANCIO_SYNC_INCLUDE_RUN_DATA'],
+    file: ['includeRunData'],
+    secret: false,
+    label: 'include run data',
+  },
+  notifications: {
+    variables: ['BILANCIO_SYNC_NOTIFICATIONS'],
+    file: ['notifications'],
+    secret: false,
+    label: 'notifications',
+  },
   configFile: { variables: ['BILANCIO_SYNC_CONFIG'], file: [], secret: false, label: 'config file' },
 };

@@ -37,6 +37,10 @@ export async function readManifest(store: ObjectStore, key: string): Promise<Rem
       'Upgrade Bilancio Sync, or check that the bucket prefix is the right one.',
     );
   }
+  // Whether run data is part of the revision (`full`) has been recorded from the start; a manifest
+  // without it (written by hand or by an early build) is read as a revision with its run data, the way
+  // every early revision was synced.
+  if (typeof parsed.full !== 'boolean') parsed.full = true;
   return parsed;
 }
 

@@ -23,7 +23,12 @@ export interface RemoteManifest {
   sweep: string;
   sweepType: SweepType;
   revision: number;
-  /** Whether run data (branch archives) is part of this revision, i.e. synced with --full. */
+  /**
+   * Whether run data (branch archives) is part of this revision: synced with --full, or with the
+   * include-run-data setting on. False: the revision holds the aggregates only, by choice — restore,
+   * verify and list-sweeps treat the absent archives as not synced, not as missing. (Read as true when
+   * absent; see manifestIO.readManifest.)
+   */
   full: boolean;
   createdAt: string;
   syncedAt: string;

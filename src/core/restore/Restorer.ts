@@ -17,6 +17,9 @@ import type { ManifestObject, RemoteManifest } from '../model/RemoteManifest.js'
 import type { FileEntry } from '../model/types.js';
 import type { ObjectStore } from '../stores/ObjectStore.js';
 
+/** Progress events of a restore are at least this far apart (as a sync's), but one ends each object. */
+export const PROGRESS_EVERY_MS = 100;
+
 export interface RestoreOptions {
   revision?: number;
   overwrite?: boolean;
@@ -72,6 +75,25 @@ export async function restoreSweep(
   const byPath = new Map(manifest.files.map((f) => [f.path, f]));
   const bytesTotal = files.reduce((n, f) => n + f.size, 0);
   const meter = new ProgressMeter(bytesTotal);
+  // Progress as the bytes are written (file bytes; an archive's as they come out of it), at most one
+  // event per PROGRESS_EVERY_MS; an object's end is its own event (object-done), and the last progress
+  // says every byte is there.
+  let lastEmit = 0;
+  const report = (o: ManifestObject | null, objectDone: number, objectTotal: number) => {
+    const now = Date.now();
+    if (o && now - lastEmit < PROGRESS_EVERY_MS) return;
+    lastEmit = now;
+    emit({
+      type: 'progress',
+      sweep,
+      phase: 'downloading',
+      ...(o ? { key: o.key, object: { key: o.key, bytesDone: objectDone, bytesTotal: objectTotal } } : {}),
+      bytesDone: meter.bytesDone,
+      bytesTotal,
+      bytesPerSecond: meter.bytesPerSecond,
+      etaSeconds: meter.etaSeconds,
+    });
+  };
   try {
     // Objects are independent: a few at once keeps the threadpool busy while one waits on the network.
     // Largest first, so the archives don't queue behind small loose files.
@@ -85,23 +107,30 @@ export async function restoreSweep(
           'The manifest is damaged; try another revision.',
         );
       }
+      const objectTotal = expected.reduce((n, f) => n + f.size, 0);
+      // Credited so far for this object: a retry starts from 0 again and credits nothing until it passes
+      // what the failed attempt had reached (the figures never go backwards).
+      let credited = 0;
       // A dropped connection mid-object is retried from the start of that object (what it had written
       // to staging is removed first); damaged bytes are not retried: they would be damaged again.
-      await withRetry(() => restoreObject(store, o, expected, staging, options.signal), {
-        signal: options.signal,
-      });
-      meter.advance(expected.reduce((n, f) => n + f.size, 0));
-      emit({
-        type: 'progress',
-        sweep,
-        phase: 'downloading',
-        key: o.key,
-        bytesDone: meter.bytesDone,
-        bytesTotal,
-        bytesPerSecond: meter.bytesPerSecond,
-        etaSeconds: meter.etaSeconds,
-      });
+      await withRetry(
+        () => {
+          let got = 0;
+          return restoreObject(store, o, expected, staging, options.signal, (n) => {
+            got += n;
+            if (got <= credited) return;
+            meter.advance(Math.min(got, objectTotal) - credited);
+            credited = Math.min(got, objectTotal);
+            report(o, credited, objectTotal);
+          });
+        },
+        { signal: options.signal },
+      );
+      meter.advance(objectTotal - credited);
+      credited = objectTotal;
+      emit({ type: 'object-done', sweep, key: o.key, size: o.size, skipped: false });
     });
+    report(null, bytesTotal, bytesTotal);
     await moveIntoPlace(
       staging,
       target,
@@ -197,13 +226,15 @@ async function refuseExisting(target: string, files: FileEntry[]): Promise<void>
   }
 }
 
-/** Streams one object into staging, verified; a failure of the download itself is 'transient'. */
+/** Streams one object into staging, verified; a failure of the download itself is 'transient'.
+ *  `onBytes` hears the file bytes as they are written (an archive's as they come out of it). */
 async function restoreObject(
   store: ObjectStore,
   o: ManifestObject,
   expected: FileEntry[],
   staging: string,
   signal: AbortSignal | undefined,
+  onBytes: (n: number) => void,
 ): Promise<void> {
   signal?.throwIfAborted();
   const body = await store.get(o.key, { signal });
@@ -212,8 +243,8 @@ async function restoreObject(
     downloadError = e;
   });
   try {
-    if (o.kind === 'archive') await extractArchive(counted, staging, expected, { signal });
-    else await writeVerified(counted, staging, expected[0]!, signal);
+    if (o.kind === 'archive') await extractArchive(counted, staging, expected, { signal, onBytes });
+    else await writeVerified(counted, staging, expected[0]!, signal, onBytes);
   } catch (e) {
     if (downloadError && !signal?.aborted) {
       throw new SyncError(
@@ -259,7 +290,8 @@ async function writeVerified(
   body: Transform,
   staging: string,
   file: FileEntry,
-  signal?: AbortSignal,
+  signal: AbortSignal | undefined,
+  onBytes: (n: number) => void,
 ): Promise<void> {
   const dest = join(staging, file.path);
   await mkdir(dirname(dest), { recursive: true });
@@ -267,6 +299,7 @@ async function writeVerified(
   const hasher = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       hash.update(chunk);
+      onBytes(chunk.length);
       cb(null, chunk);
     },
   });

@@ -43,12 +43,13 @@ import {
   revisionSummary,
   searchSweeps,
   sweepDetail,
+  sweepFiles,
 } from './catalogViews.js';
 import { describeDestinations } from './describe.js';
 import { EventBus } from './EventBus.js';
 import { JobRunner, progressOf } from './JobRunner.js';
 import { Resources } from './Resources.js';
-import { Settings } from './settings.js';
+import { appliesLive, Settings } from './settings.js';
 import { testConnection } from './testConnection.js';
 import { attemptView, eventView, localSweep, queueFromJournal, stateCounts } from './views.js';
 
@@ -66,7 +67,10 @@ export interface AppServiceOptions {
 export interface WatchOptions {
   /** Experiments folders; default: the configured watched folders. */
   roots?: string[];
+  /** Include run data; default: the include-run-data setting. */
   full?: boolean;
+  /** Sync finished sweeps by themselves; default: the auto-sync setting. */
+  autoSync?: boolean;
   settleMs?: number;
   concurrency?: number;
   reconcileIntervalMs?: number;
@@ -97,7 +101,7 @@ export class AppService implements Bridge {
 
   constructor(private readonly options: AppServiceOptions = {}) {
     this.resources = new Resources(options);
-    this.settings = new Settings(this.resources, options.secretStore);
+    this.settings = new Settings(this.resources);
     this.handlers = this.makeHandlers();
   }
 
@@ -166,7 +170,8 @@ export class AppService implements Bridge {
         { engine, journal, states: this.sweepStates(journal) },
         {
           roots,
-          full: options.full ?? true,
+          full: options.full ?? config.includeRunData,
+          autoSync: options.autoSync ?? config.autoSync,
           settleMs: options.settleMs ?? config.settleMs,
           concurrency: options.concurrency ?? 1,
           reconcileIntervalMs: options.reconcileIntervalMs,
@@ -270,14 +275,20 @@ export class AppService implements Bridge {
                 .map((e) => eventView(journal, e))
             : [],
           events: journal ? events.slice(0, recent).map((e) => eventView(journal, e)) : [],
+          autoSync: this.watcher?.service.autoSync ?? config.autoSync,
         };
       },
 
       'queue.get': async () => {
-        if (this.watcher) return { watching: true, ...this.watcher.service.snapshot() };
+        if (this.watcher) {
+          const { service } = this.watcher;
+          return { watching: true, ...service.snapshot(), autoSync: service.autoSync };
+        }
         const config = await this.config();
         const journal = await this.journalIfAny();
-        return queueFromJournal(journal?.sweeps.list() ?? [], config.settleMs);
+        const q = queueFromJournal(journal?.sweeps.list() ?? [], config.settleMs);
+        const held = !config.autoSync;
+        return { ...q, queued: q.queued.map((s) => ({ ...s, held })), autoSync: config.autoSync };
       },
 
       'history.list': async ({ sweep, kind, result, limit, offset }) => {
@@ -302,6 +313,8 @@ export class AppService implements Bridge {
           q,
         ),
 
+      'sweeps.files': async (q) => sweepFiles(await this.resources.store(), q),
+
       'sweeps.revisions': async ({ name }) => ({
         name,
         revisions: (await listRevisions(await this.resources.store(), name)).map(revisionSummary),
@@ -314,6 +327,7 @@ export class AppService implements Bridge {
         registryRows(await this.resources.catalog(), this.rowCache, (await this.config()).owner, q),
 
       'sync.start': async (q) => {
+        const config = await this.config();
         const engine = await this.resources.engine();
         const journal = await this.journal();
         const states = this.sweepStates(journal);
@@ -326,7 +340,7 @@ export class AppService implements Bridge {
             const result = await syncRecorded({ engine, journal, states }, path, {
               name: q.name,
               type: q.type,
-              full: q.full,
+              full: q.full ?? config.includeRunData,
               dryRun: q.dryRun,
               allowIncomplete: q.allowIncomplete,
               waitForSettle: q.waitForSettle,
@@ -469,9 +483,15 @@ export class AppService implements Bridge {
       'settings.validate': async ({ changes }) => this.settings.validate(changes),
       'settings.save': async ({ changes }) => {
         const changed = await this.settings.save(changes);
-        this.rowCache.clear();
-        // The destinations were closed for the new settings: a hosted watcher starts again on them.
-        await this.restartWatcher('the settings changed');
+        if (appliesLive(changes)) {
+          if (changes.autoSync !== undefined) {
+            this.watcher?.service.setAutoSync((await this.resources.config()).autoSync);
+          }
+        } else {
+          this.rowCache.clear();
+          // The destinations were closed for the new settings: a hosted watcher starts again on them.
+          await this.restartWatcher('the settings changed');
+        }
         this.bus.emit({ type: 'settings-changed', changed });
         return this.settings.view();
       },
@@ -514,6 +534,15 @@ export class AppService implements Bridge {
         return this.changeFolders(before.filter((f) => f !== abs));
       },
 
+      // Answered by a shell with a native dialog (the desktop app's main process) before it gets here.
+      'dialog.pickFolder': async () => {
+        throw new SyncError(
+          'usage',
+          'There is no folder picker here: only the desktop app can show one.',
+          { text: "Type or paste the folder's path instead." },
+          { code: 'no-folder-picker' },
+        );
+      },
       'events.since': async ({ after }) => this.bus.since(after),
     };
   }
@@ -574,9 +603,11 @@ async function recordAttempt<T>(
     journal.attempts.finish(attempt, outcome);
     return value;
   } catch (e) {
+    // A cancel is no failure: recorded as aborted with no error text (whatever the operation threw
+    // while winding down is not something to show as an error).
     journal.attempts.finish(attempt, {
       result: signal.aborted ? 'aborted' : 'failed',
-      error: toSyncError(e).message,
+      error: signal.aborted ? null : toSyncError(e).message,
     });
     throw e;
   }

@@ -118,6 +118,11 @@ export class Resources {
     return this.cachedEngine;
   }
 
+  /** Settings changed that no destination depends on: read the configuration again, keep the rest open. */
+  reloadConfig(): void {
+    this.cachedConfig = null;
+  }
+
   /** Settings changed: close the destinations so the next use opens them with the new settings. */
   async reload(): Promise<void> {
     const open = [this.storePromise, this.catalogPromise];

@@ -9,6 +9,7 @@ import { RevisionKeeper } from '../engine/RevisionKeeper.js';
 import type { Journal } from '../journal/Journal.js';
 import { SyncError, toSyncError } from '../model/errors.js';
 import type { RemoteManifest } from '../model/RemoteManifest.js';
+import { findRevision } from '../restore/Restorer.js';
 import type { Catalog, CatalogSweep } from '../stores/Catalog.js';
 import type { ObjectStore } from '../stores/ObjectStore.js';
 import { queryRows, type Row } from './rows.js';
@@ -140,9 +141,38 @@ export async function sweepDetail(
       branch: o.branch ?? null,
       files: o.files.length,
     })),
-    files: shown.files.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256 })),
+    fileCount: shown.files.length,
+    fileBytes: shown.files.reduce((n, f) => n + f.size, 0),
     branches: shown.objects.flatMap((o) => (o.kind === 'archive' && o.branch ? [o.branch] : [])),
     local: local ? localSweep(local) : null,
+  };
+}
+
+/**
+ * One page of a revision's files, in path order, optionally those whose path contains `filter` (any
+ * case), each with the object that holds it. Read from the store's manifest (the catalog isn't needed).
+ */
+export async function sweepFiles(
+  store: ObjectStore,
+  q: CommandInput<'sweeps.files'>,
+): Promise<CommandResponse<'sweeps.files'>> {
+  const manifest = await findRevision(store, q.name, q.revision);
+  const holder = new Map<string, string>();
+  for (const o of manifest.objects) for (const p of o.files) holder.set(p, o.key);
+  const f = q.filter?.trim().toLowerCase();
+  const matching = (f ? manifest.files.filter((x) => x.path.toLowerCase().includes(f)) : manifest.files)
+    .slice()
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return {
+    name: q.name,
+    revision: manifest.revision,
+    total: matching.length,
+    files: matching.slice(q.offset, q.offset + q.limit).map((x) => ({
+      path: x.path,
+      size: x.size,
+      sha256: x.sha256,
+      object: holder.get(x.path) ?? x.path,
+    })),
   };
 }
 

@@ -15,7 +15,14 @@ import {
   type SettingsView,
 } from '../../shared/commands.js';
 import { SETTING_KEYS, type SettingKey } from '../../shared/errors.js';
-import { type AppConfig, configLocation, loadConfig, readConfigFile } from '../config/loadConfig.js';
+import { isNotificationPreference, NOTIFICATION_PREFERENCES } from '../../shared/notifications.js';
+import {
+  type AppConfig,
+  configLocation,
+  loadConfig,
+  parseBoolean,
+  readConfigFile,
+} from '../config/loadConfig.js';
 import { type ConfigFile, configFileSchema } from '../config/schema.js';
 import { SETTINGS } from '../config/settingsRegistry.js';
 import { isSyncError, SyncError, toSyncError } from '../model/errors.js';
@@ -26,7 +33,8 @@ import type { Resources } from './Resources.js';
 
 const isSecret = (k: SettingKey): k is SecretSetting => (SECRET_SETTINGS as readonly string[]).includes(k);
 
-type Flat = Partial<Record<SettingKey, string | number>>;
+type Value = string | number | boolean;
+type Flat = Partial<Record<SettingKey, Value>>;
 
 /** config.json → one value per setting key. */
 function flatten(file: ConfigFile | null): Flat {
@@ -37,7 +45,7 @@ function flatten(file: ConfigFile | null): Flat {
     if (path.length === 0) continue;
     let v: unknown = file;
     for (const p of path) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[p] : undefined;
-    if (typeof v === 'string' || typeof v === 'number') out[key] = v;
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[key] = v;
   }
   // catalog.url holds a PostgreSQL catalog's URL in config.json; the settings call it catalog.databaseUrl.
   if (file.catalog?.kind === 'postgres') {
@@ -82,7 +90,35 @@ const NUMERIC: ReadonlySet<SettingKey> = new Set([
   'settleSeconds',
 ]);
 
-function coerce(key: SettingKey, value: string | number): string | number {
+const BOOLEAN: ReadonlySet<SettingKey> = new Set(['autoSync', 'includeRunData']);
+
+function coerce(key: SettingKey, value: Value): Value {
+  if (BOOLEAN.has(key)) {
+    const b = typeof value === 'boolean' ? value : parseBoolean(String(value));
+    if (b === undefined) {
+      throw new SyncError('usage', `${SETTINGS[key].label} must be on or off, not "${value}".`, undefined, {
+        field: key,
+      });
+    }
+    return b;
+  }
+  if (key === 'notifications') {
+    const v = String(value).trim().toLowerCase();
+    if (!isNotificationPreference(v)) {
+      throw new SyncError(
+        'usage',
+        `Notifications must be one of ${NOTIFICATION_PREFERENCES.join(', ')}, not "${value}".`,
+        undefined,
+        { field: key },
+      );
+    }
+    return v;
+  }
+  if (typeof value === 'boolean') {
+    throw new SyncError('usage', `${SETTINGS[key].label} must be text or a number.`, undefined, {
+      field: key,
+    });
+  }
   if (!NUMERIC.has(key) || typeof value === 'number') return value;
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n)) {
@@ -96,10 +132,7 @@ function coerce(key: SettingKey, value: string | number): string | number {
 export class Settings {
   private writable: Promise<{ store: SecretStore; reason: string }> | null = null;
 
-  constructor(
-    private readonly resources: Resources,
-    private readonly injectedStore: SecretStore | undefined,
-  ) {}
+  constructor(private readonly resources: Resources) {}
 
   private where() {
     return configLocation({ env: this.resources.env, cwd: this.resources.options.cwd });
@@ -139,7 +172,9 @@ export class Settings {
         : isSecret(key) && inStore.has(key)
           ? store?.kind === 'keychain'
             ? ('keychain' as const)
-            : ('secrets-file' as const)
+            : store?.kind === 'safe-storage'
+              ? ('safe-storage' as const)
+              : ('secrets-file' as const)
           : flat[key] !== undefined || (key === 'configFile' && file)
             ? ('config-file' as const)
             : ('default' as const);
@@ -178,7 +213,7 @@ export class Settings {
     const current = readConfigFile(where.configPath, false);
     const flat = flatten(current);
     const secrets: Partial<Record<SecretSetting, string | null>> = {};
-    for (const [k, v] of Object.entries(changes) as Array<[EditableSetting, string | number | null]>) {
+    for (const [k, v] of Object.entries(changes) as Array<[EditableSetting, Value | null]>) {
       if (isSecret(k)) {
         if (v !== null && typeof v !== 'string')
           throw new SyncError('usage', `${SETTINGS[k].label} must be text.`, undefined, { field: k });
@@ -253,7 +288,8 @@ export class Settings {
       if (store.kind === 'keychain' || store.kind === 'file') file.secretStore = store.kind;
     }
     writeConfigFile(this.where().configPath, file);
-    await this.resources.reload();
+    if (appliesLive(changes)) this.resources.reloadConfig();
+    else await this.resources.reload();
     return Object.keys(changes);
   }
 
@@ -275,11 +311,18 @@ export class Settings {
   }
 }
 
-function effectiveValue(
-  key: SettingKey,
-  config: AppConfig | null,
-  configPath: string,
-): string | number | null {
+/**
+ * Settings that take effect without reopening the destinations or restarting the watcher (which would
+ * abort an upload in flight, to be re-queued): the notification preference is read where notifications
+ * are shown, auto-sync is switched on the running watcher (WatchService.setAutoSync).
+ */
+const LIVE_SETTINGS: ReadonlySet<string> = new Set(['notifications', 'autoSync']);
+
+export function appliesLive(changes: SettingChanges): boolean {
+  return Object.keys(changes).every((k) => LIVE_SETTINGS.has(k));
+}
+
+function effectiveValue(key: SettingKey, config: AppConfig | null, configPath: string): Value | null {
   if (key === 'configFile') return configPath;
   if (!config) return null;
   const s = config.objectStore;
@@ -315,6 +358,12 @@ function effectiveValue(
       return config.archiveConcurrency;
     case 'settleSeconds':
       return config.settleMs / 1000;
+    case 'autoSync':
+      return config.autoSync;
+    case 'includeRunData':
+      return config.includeRunData;
+    case 'notifications':
+      return config.notifications;
     default:
       return null;
   }

@@ -1,5 +1,6 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SyncError } from '../model/errors.js';
 
@@ -10,6 +11,35 @@ import { SyncError } from '../model/errors.js';
  */
 
 export type SqliteDb = Database.Database;
+
+/**
+ * The better-sqlite3 binary to load. Under plain Node (tests, the CLI): none given, i.e. the Node build in
+ * node_modules. Under Electron (another ABI: it bundles its own Node), unpackaged: the Electron build
+ * `scripts/native-electron.mjs` puts in `<package>/native/better-sqlite3/electron-<version>-<platform>-<arch>/`
+ * (or the file BILANCIO_SYNC_SQLITE_BINDING names); packaged, electron-builder rebuilt node_modules for
+ * Electron, so none is given either.
+ */
+export function sqliteNativeBinding(
+  versions: NodeJS.ProcessVersions = process.versions,
+  env: NodeJS.ProcessEnv = process.env,
+  exists: (path: string) => boolean = existsSync,
+  packageDir: () => string = () =>
+    dirname(createRequire(import.meta.url).resolve('better-sqlite3/package.json')),
+): string | undefined {
+  const electron = (versions as NodeJS.ProcessVersions & { electron?: string }).electron;
+  if (!electron) return undefined;
+  if (env.BILANCIO_SYNC_SQLITE_BINDING) return env.BILANCIO_SYNC_SQLITE_BINDING;
+  const candidate = join(
+    packageDir(),
+    '..',
+    '..',
+    'native',
+    'better-sqlite3',
+    `electron-${electron}-${process.platform}-${process.arch}`,
+    'better_sqlite3.node',
+  );
+  return exists(candidate) ? candidate : undefined;
+}
 
 /** One schema step. `version` counts from 1 with no gaps; `up` runs inside a transaction. */
 export interface SqliteMigration {
@@ -33,7 +63,8 @@ export function openSqliteDatabase(file: string, options: OpenSqliteOptions): Sq
   let db: SqliteDb | undefined;
   try {
     mkdirSync(dirname(file), { recursive: true });
-    db = new Database(file);
+    const nativeBinding = sqliteNativeBinding();
+    db = nativeBinding ? new Database(file, { nativeBinding }) : new Database(file);
     // journal_mode is the first statement that reads the header: a non-database file fails here.
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${options.synchronous}`);

@@ -41,6 +41,8 @@ export interface SweepExaminerDeps {
   /** Something changed in a folder that is syncing: look at it again once that sync is over. */
   changedWhileSyncing: (path: string) => void;
   enqueue: (path: string) => void;
+  /** Whether the folder, once queued, waits for "Sync now" (auto-sync is off): said in its state reason. */
+  held: (path: string) => boolean;
   settleLater: (path: string, delayMs: number) => void;
   hasRetryTimer: (path: string) => boolean;
   cancelRetry: (path: string) => void;
@@ -52,6 +54,9 @@ export interface SweepExaminerDeps {
   /** Warn about a folder once (e.g. a name the store can't hold). */
   warnOnce: (path: string, sweep: string, message: string) => void;
 }
+
+/** The words for a queued sweep that auto-sync leaves for the user to send (journal, `status`, the window). */
+export const HELD_REASON = 'auto-sync is off: waiting for Sync now';
 
 export class SweepExaminer {
   private readonly running = new Map<string, Promise<ExamineResult>>();
@@ -158,7 +163,7 @@ export class SweepExaminer {
       return 'skipped';
     }
     if (c.state === 'complete') {
-      d.states.move(row, 'queued', c.reason);
+      d.states.move(row, 'queued', d.held(path) ? `${c.reason} · ${HELD_REASON}` : c.reason);
       d.enqueue(path);
       return 'queued';
     }

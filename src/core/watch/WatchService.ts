@@ -34,6 +34,11 @@ export interface WatchServiceOptions {
   roots: string[];
   /** Archive and upload run data too (default true: watch mode exists to get everything off the machine). */
   full?: boolean;
+  /**
+   * Sync finished sweeps by themselves (default true). Off: sweeps are still detected, settle and are
+   * queued, but each waits ("held") until `syncNow` or `retry` asks for it; see SyncQueue.
+   */
+  autoSync?: boolean;
   /** Quiet time before a finished sweep counts as complete. Default 10 s. */
   settleMs?: number;
   /** Without a terminal signal, no write for this long means crashed. Default 15 min. */
@@ -62,8 +67,8 @@ interface SweepRef {
 export interface WatchSnapshot {
   /** Finished, settling: `settlesAt` is when the settle window ends (null if no look is planned yet). */
   waiting: Array<SweepRef & { settlesAt: string | null }>;
-  /** Waiting for an upload slot, in order. */
-  queued: SweepRef[];
+  /** Waiting for an upload slot, in order; `held`: auto-sync is off and it waits for "Sync now". */
+  queued: Array<SweepRef & { held: boolean }>;
   syncing: SweepRef[];
   failed: Array<
     SweepRef & {
@@ -101,6 +106,7 @@ export class WatchService {
   readonly failures: Array<{ sweep: string; message: string; category: string }> = [];
 
   private readonly full: boolean;
+  private autoSyncOn: boolean;
   private readonly settleMs: number;
   private readonly concurrency: number;
   private readonly states: SweepStates;
@@ -126,6 +132,7 @@ export class WatchService {
     const { journal } = deps;
     this.roots = options.roots.map((r) => resolve(r));
     this.full = options.full ?? true;
+    this.autoSyncOn = options.autoSync ?? true;
     this.settleMs = options.settleMs ?? DEFAULT_SETTLE_MS;
     this.concurrency = Math.max(1, options.concurrency ?? 1);
     this.states = deps.states ?? new SweepStates(journal);
@@ -139,6 +146,7 @@ export class WatchService {
       concurrency: this.concurrency,
       run: (path, controller) => this.syncOne(path, controller),
       mayStart: () => this.started && !this.stopping && this.pause.current === null,
+      autoStart: () => this.autoSyncOn,
       onChange: () => this.reportQueue(),
     });
     this.retries = new RetryScheduler({
@@ -157,6 +165,7 @@ export class WatchService {
       isSyncing: (path) => this.queue.isActive(path),
       changedWhileSyncing: (path) => this.changedWhileSyncing.add(path),
       enqueue: (path) => this.queue.enqueue(path),
+      held: (path) => this.queue.isHeld(path),
       settleLater: (path, ms) => this.settle.schedule(path, ms),
       hasRetryTimer: (path) => this.retries.has(path),
       cancelRetry: (path) => this.retries.cancel(path),
@@ -186,8 +195,10 @@ export class WatchService {
       inQueue: (path) => this.queue.has(path),
       onPauseBegan: () => this.abortInFlight(),
       onQueued: (row) => {
+        // Queued by another process (`bilancio-sync retry`): asked for, so it runs even with auto-sync off.
         this.retries.cancel(row.path);
         this.report(row);
+        this.queue.release([row.path]);
         this.queue.enqueue(row.path);
       },
       warn: (message) => this.events.emit({ type: 'warning', message }),
@@ -284,12 +295,25 @@ export class WatchService {
     return this.pause.current;
   }
 
+  /** Whether finished sweeps sync by themselves (the auto-sync setting). */
+  get autoSync(): boolean {
+    return this.autoSyncOn;
+  }
+
+  /** Turn auto-sync on (the held sweeps start, in order) or off (queued sweeps wait for "Sync now"). */
+  setAutoSync(on: boolean): void {
+    if (this.autoSyncOn === on) return;
+    this.autoSyncOn = on;
+    this.queue.pump();
+  }
+
   /** Another attempt now, for a failed sweep (also after its retries ran out) or, with allowIncomplete, a crashed one. */
   retry(nameOrPath: string, options: { allowIncomplete?: boolean } = {}): JournalSweep {
     const row = requestRetry(this.states, nameOrPath, options);
     if (options.allowIncomplete) this.allowIncomplete.add(row.path);
     this.retries.cancel(row.path);
     this.report(row);
+    this.queue.release([row.path]);
     this.queue.enqueue(row.path);
     return row;
   }
@@ -304,7 +328,8 @@ export class WatchService {
    * unchanged since synced, and a failed one without waiting for its retry time), or without `target`
    * every finished sweep under the roots (a reconcile that queues failed sweeps at once). Settle windows
    * still apply: a sweep written seconds ago waits until it is quiet. Resolves to the names of the
-   * sweeps it queued (or found queued).
+   * sweeps it queued (or found queued). With auto-sync off this is what lets them go: the sweeps it
+   * queued, those settling now (once they are queued) and everything already queued are released.
    */
   async syncNow(target?: string): Promise<string[]> {
     if (this.stopping) return [];
@@ -318,10 +343,17 @@ export class WatchService {
           { code: 'not-watched', field: 'path' },
         );
       }
+      // Released first: the examination may queue it, and with auto-sync off it must not be held then.
+      this.queue.release([path]);
       const result = await this.examiner.examine(path, { immediate: true, force: true });
+      if (result !== 'queued' && result !== 'waiting') this.queue.consumeRelease(path);
       return result === 'queued' ? [this.nameOf(path)] : [];
     }
+    // What this look finds finished or settling, and everything queued, may go (released after the look,
+    // so that a held sweep doesn't start while it is examined and drop out of the answer as "syncing").
     const results = await this.reconciler.run('request', { immediate: true });
+    const asked = [...results].filter(([, r]) => r === 'queued' || r === 'waiting').map(([path]) => path);
+    this.queue.release([...this.queue.queued, ...asked]);
     return [...results].filter(([, r]) => r === 'queued').map(([path]) => this.nameOf(path));
   }
 
@@ -332,7 +364,8 @@ export class WatchService {
     const ref = (path: string): SweepRef => ({ name: byPath.get(path)?.name ?? basename(path), path });
     const inState = (state: JournalSweep['state']) => rows.filter((r) => r.state === state);
     const syncing = this.queue.syncing;
-    const queued = [...this.queue.queued];
+    // In queue order; a held sweep synced meanwhile by a one-shot sync (its row moved on) is not queued.
+    const queued = this.queue.queued.filter((p) => byPath.get(p)?.state === 'queued');
     return {
       waiting: inState('waiting').map((r) => ({
         name: r.name,
@@ -344,7 +377,7 @@ export class WatchService {
         ...inState('queued')
           .map((r) => r.path)
           .filter((p) => !queued.includes(p) && !syncing.includes(p)),
-      ].map(ref),
+      ].map((p) => ({ ...ref(p), held: this.queue.isHeld(p) })),
       syncing: [
         ...syncing,
         ...inState('syncing')
@@ -400,6 +433,8 @@ export class WatchService {
         onEvent: (e) => this.events.emit(e),
         planFailure: this.retries.plan,
       });
+      // What was asked for is done; the next change of this sweep waits for "Sync now" again (auto-sync off).
+      this.queue.consumeRelease(path);
       if (allowIncomplete) this.allowIncomplete.done(path);
       if (this.changedWhileSyncing.delete(path)) void this.examiner.examine(path);
     } catch (e) {

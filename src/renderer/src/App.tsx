@@ -6,6 +6,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { useFolders, useOverview, useSweepSearch } from './api/queries';
 import { useEventStream } from './api/useEventStream';
+import { ErrorBoundary } from './components/ErrorBoundary';
 import { href, type Route, useRoute } from './router';
 import { ActivityView } from './views/activity/ActivityView';
 import { FirstRun } from './views/firstrun/FirstRun';
@@ -97,7 +98,9 @@ export function App() {
         </ul>
       </nav>
       <main id="main" ref={main} tabIndex={-1}>
-        <View route={route} firstRun={firstRun} endFirstRun={endFirstRun} />
+        <ErrorBoundary key={`${route.view}:${route.view === 'sweep' ? route.name : ''}`}>
+          <View route={route} firstRun={firstRun} endFirstRun={endFirstRun} />
+        </ErrorBoundary>
       </main>
     </div>
   );

@@ -11,6 +11,12 @@ export const keys = {
     name === undefined
       ? (['sweeps', 'detail'] as const)
       : (['sweeps', 'detail', name, revision ?? null] as const),
+  /** Under the sweep's detail key: whatever refreshes a sweep's page refreshes its file pages too. */
+  sweepFiles: (
+    name: string,
+    revision: number | undefined,
+    page: { offset: number; limit: number; filter: string },
+  ) => ['sweeps', 'detail', name, revision ?? null, 'files', page] as const,
   rows: (
     sweep?: string,
     view?: { sort: { column: string; direction: 'asc' | 'desc' } | null; filters: RowFilter[] },

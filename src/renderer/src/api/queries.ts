@@ -54,6 +54,29 @@ export function useSweep(name: string, revision?: number) {
   });
 }
 
+/** One page of a revision's files (`sweeps.files`), only while `enabled` (e.g. the list is open). */
+export function useSweepFiles(
+  name: string,
+  revision: number | undefined,
+  page: { offset: number; limit: number; filter: string },
+  enabled = true,
+) {
+  const client = useClient();
+  return useQuery({
+    queryKey: keys.sweepFiles(name, revision, page),
+    queryFn: () =>
+      call(client, 'sweeps.files', {
+        name,
+        ...(revision === undefined ? {} : { revision }),
+        ...(page.filter ? { filter: page.filter } : {}),
+        offset: page.offset,
+        limit: page.limit,
+      }),
+    placeholderData: keepPreviousData,
+    enabled,
+  });
+}
+
 /** Rows are fetched in pages of this many, all of them (the table and the plots need the whole view). */
 export const ROW_PAGE = 2000;
 

@@ -5,6 +5,7 @@
  */
 import type { Transfer } from '../../../shared/commands';
 import type { AppEvent, EngineEvent, JobKind } from '../../../shared/events';
+import { transferFromProgress } from '../../../shared/transfers';
 
 const received = new WeakMap<object, number>();
 
@@ -22,31 +23,13 @@ export function transferKey(t: { jobId: string | null; kind: JobKind; sweep: str
   return t.jobId ?? `${t.kind}:${t.sweep}`;
 }
 
-const KIND_OF_PHASE: Record<Transfer['phase'] & string, JobKind> = {
-  uploading: 'sync',
-  cataloguing: 'sync',
-  downloading: 'restore',
-  verifying: 'verify',
-};
-
-/** The transfer a progress event describes. */
+/** The transfer a progress event describes, stamped with when it arrived. */
 export function transferOf(
   envelope: AppEvent,
   e: Extract<EngineEvent, { type: 'progress' }>,
   known?: { kind: JobKind; path: string | null },
 ): Transfer {
-  return stamp({
-    jobId: envelope.jobId,
-    kind: known?.kind ?? KIND_OF_PHASE[e.phase],
-    sweep: e.sweep,
-    path: known?.path ?? null,
-    phase: e.phase,
-    bytesDone: e.bytesDone,
-    bytesTotal: e.bytesTotal,
-    bytesPerSecond: e.bytesPerSecond ?? null,
-    etaSeconds: e.etaSeconds ?? null,
-    object: e.object ?? null,
-  });
+  return stamp(transferFromProgress(envelope, e, known));
 }
 
 /** One object in flight inside a transfer (a sync uploads several archives at once). */

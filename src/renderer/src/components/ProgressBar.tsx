@@ -1,5 +1,5 @@
 /** A labelled progress bar (native `<progress>`, role progressbar, aria-valuenow in whole percent). */
-import { percentOf } from '../format';
+import { percentOf } from '../../../shared/format';
 
 export function ProgressBar({
   done,

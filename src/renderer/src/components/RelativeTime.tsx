@@ -1,5 +1,9 @@
-/** "4 min ago" that stays true (the shared 1 s clock), with the exact time on hover. */
-import { formatDateTime, formatRelative } from '../format';
+/**
+ * "4 min ago" for something that already happened, kept true by the shared 1 s clock, with the exact
+ * time on hover. The clock can lag an event that just arrived by a second (or the event's machine run a
+ * little ahead): that reads "just now", never "in a moment" (formatPast).
+ */
+import { formatDateTime, formatPast } from '../../../shared/format';
 import { useNow } from '../hooks/useNow';
 
 export function RelativeTime({ iso }: { iso: string | null | undefined }) {
@@ -7,7 +11,7 @@ export function RelativeTime({ iso }: { iso: string | null | undefined }) {
   if (!iso) return <span>—</span>;
   return (
     <time dateTime={iso} title={formatDateTime(iso)}>
-      {formatRelative(iso, now)}
+      {formatPast(iso, now)}
     </time>
   );
 }

@@ -5,12 +5,12 @@
  */
 import { useState } from 'react';
 import type { Attempt, CommandRequest } from '../../../../shared/commands';
+import { formatBytes, formatDuration, plural } from '../../../../shared/format';
 import { useHistory } from '../../api/queries';
+import { type Column, DataTable } from '../../components/DataTable';
 import { LabelledSelect } from '../../components/LabelledSelect';
-import { Pager } from '../../components/Pager';
 import { QueryStatus } from '../../components/QueryStatus';
 import { RelativeTime } from '../../components/RelativeTime';
-import { formatBytes, formatDuration, plural } from '../../format';
 import { useDebounced } from '../../hooks/useDebounced';
 import { href } from '../../router';
 import { ResultBadge } from './ResultBadge';
@@ -26,54 +26,75 @@ const RESULTS: Array<NonNullable<Attempt['result']>> = [
   'aborted',
 ];
 
-function AttemptRow({ a }: { a: Attempt }) {
-  const synced = a.kind === 'sync' && (a.result === 'synced' || a.result === 'noop');
+/** What an attempt's last column says: its error (a cancel has none: it reads as cancelled, not as a
+ *  failure), and its warnings, each linking to the revision it concerns. */
+function Details({ a }: { a: Attempt }) {
   return (
-    <tr>
-      <td>
-        <RelativeTime iso={a.startedAt} />
-      </td>
-      <td>{a.kind}</td>
-      <td>
-        {synced || a.kind !== 'sync' ? (
-          <a href={href({ view: 'sweep', name: a.sweep, revision: a.revision ?? undefined })}>{a.sweep}</a>
-        ) : (
-          a.sweep
-        )}
-        {a.target ? <div className="muted path">to {a.target}</div> : null}
-      </td>
-      <td>
-        <ResultBadge result={a.result} />
-      </td>
-      <td className="num">{a.revision ?? '—'}</td>
-      <td className="num">
-        {a.bytes > 0 || a.objects > 0 ? (
-          <>
-            {formatBytes(a.bytes)}
-            <div className="muted">{plural(a.objects, a.kind === 'restore' ? 'file' : 'object')}</div>
-          </>
-        ) : (
-          '—'
-        )}
-      </td>
-      <td className="num">{a.durationMs === null ? '—' : formatDuration(a.durationMs)}</td>
-      <td className="details">
-        {a.error ? <p className="error-text">{a.error}</p> : null}
-        {a.warnings.map((w) => {
-          const revision = warningRevision(w) ?? a.revision ?? undefined;
-          return (
-            <p key={w} className="warning-text">
-              {w}{' '}
-              <a href={href({ view: 'sweep', name: a.sweep, revision })}>
-                {revision ? `Open revision ${revision}` : `Open ${a.sweep}`}
-              </a>
-            </p>
-          );
-        })}
-      </td>
-    </tr>
+    <>
+      {a.error ? (
+        <p className={a.result === 'aborted' ? 'muted' : 'error-text'}>{a.error}</p>
+      ) : a.result === 'aborted' && a.kind !== 'sync' ? (
+        <p className="muted">Cancelled; nothing was left behind.</p>
+      ) : null}
+      {a.warnings.map((w) => {
+        const revision = warningRevision(w) ?? a.revision ?? undefined;
+        return (
+          <p key={w} className="warning-text">
+            {w}{' '}
+            <a href={href({ view: 'sweep', name: a.sweep, revision })}>
+              {revision ? `Open revision ${revision}` : `Open ${a.sweep}`}
+            </a>
+          </p>
+        );
+      })}
+    </>
   );
 }
+
+const COLUMNS: ReadonlyArray<Column<Attempt>> = [
+  { id: 'when', header: 'When', cell: (a) => <RelativeTime iso={a.startedAt} /> },
+  { id: 'kind', header: 'Kind', cell: (a) => a.kind },
+  {
+    id: 'sweep',
+    header: 'Sweep',
+    cell: (a) => {
+      const synced = a.kind === 'sync' && (a.result === 'synced' || a.result === 'noop');
+      return (
+        <>
+          {synced || a.kind !== 'sync' ? (
+            <a href={href({ view: 'sweep', name: a.sweep, revision: a.revision ?? undefined })}>{a.sweep}</a>
+          ) : (
+            a.sweep
+          )}
+          {a.target ? <div className="muted path">to {a.target}</div> : null}
+        </>
+      );
+    },
+  },
+  { id: 'result', header: 'Result', cell: (a) => <ResultBadge result={a.result} kind={a.kind} /> },
+  { id: 'revision', header: 'Revision', num: true, cell: (a) => a.revision ?? '—' },
+  {
+    id: 'size',
+    header: 'Size',
+    num: true,
+    cell: (a) =>
+      a.bytes > 0 || a.objects > 0 ? (
+        <>
+          {formatBytes(a.bytes)}
+          <div className="muted">{plural(a.objects, a.kind === 'restore' ? 'file' : 'object')}</div>
+        </>
+      ) : (
+        '—'
+      ),
+  },
+  {
+    id: 'duration',
+    header: 'Duration',
+    num: true,
+    cell: (a) => (a.durationMs === null ? '—' : formatDuration(a.durationMs)),
+  },
+  { id: 'details', header: 'Error or warnings', className: 'details', cell: (a) => <Details a={a} /> },
+];
 
 export function ActivityView({ sweep: initialSweep }: { sweep?: string }) {
   const [sweep, setSweep] = useState(initialSweep ?? '');
@@ -118,53 +139,27 @@ export function ActivityView({ sweep: initialSweep }: { sweep?: string }) {
           <option value="">any</option>
           {RESULTS.map((r) => (
             <option key={r} value={r}>
-              {r === 'noop' ? 'already synced' : r === 'aborted' ? 'stopped' : r}
+              {r === 'noop' ? 'already synced' : r === 'aborted' ? 'stopped or cancelled' : r}
             </option>
           ))}
         </LabelledSelect>
       </form>
       <QueryStatus isPending={history.isPending} error={history.error} what="the activity" />
       {history.data ? (
-        <>
-          {history.data.items.length === 0 ? (
-            <p className="muted">No attempt matches.</p>
-          ) : (
-            <div className="table-scroll">
-              <table className="data-table" aria-label="Attempts">
-                <thead>
-                  <tr>
-                    <th scope="col">When</th>
-                    <th scope="col">Kind</th>
-                    <th scope="col">Sweep</th>
-                    <th scope="col">Result</th>
-                    <th scope="col" className="num">
-                      Revision
-                    </th>
-                    <th scope="col" className="num">
-                      Size
-                    </th>
-                    <th scope="col" className="num">
-                      Duration
-                    </th>
-                    <th scope="col">Error or warnings</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {history.data.items.map((a) => (
-                    <AttemptRow key={a.id} a={a} />
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
-          <Pager
-            label="Activity pages"
-            offset={offset}
-            limit={PAGE}
-            total={history.data.total}
-            onChange={setOffset}
-          />
-        </>
+        <DataTable
+          label="Attempts"
+          columns={COLUMNS}
+          rows={history.data.items}
+          rowKey={(a) => a.id}
+          empty="No attempt matches."
+          page={{
+            label: 'Activity pages',
+            offset,
+            limit: PAGE,
+            total: history.data.total,
+            onChange: setOffset,
+          }}
+        />
       ) : null}
     </div>
   );

@@ -41,7 +41,7 @@ export function OverviewView() {
               </p>
               <p className="muted">
                 {o.watching.length > 0
-                  ? `Watching ${o.watching.join(', ')}`
+                  ? `Watching ${o.watching.join(', ')}${o.autoSync ? '' : ' · auto-sync is off: finished sweeps wait for Sync now'}`
                   : 'Not watching any folder here.'}
               </p>
             </div>

@@ -1,14 +1,15 @@
 /**
- * The queue (`queue.get`): what is settling (and for how long still), queued, syncing, failed (the reason
+ * The queue (`queue.get`): what is settling (and for how long still), queued (or, with auto-sync off,
+ * waiting for Sync now), syncing, failed (the reason
  * in words, when the next try runs, Retry), incomplete (bilancio crashed: "Sync as it stands", confirmed
  * first) and still being written by bilancio.
  */
 import { useId } from 'react';
 import type { CommandResponse } from '../../../../shared/commands';
+import { formatClock, formatRelative, plural } from '../../../../shared/format';
 import { useQueue } from '../../api/queries';
 import { RetryButton, SyncAsItStandsButton } from '../../components/HintAction';
 import { QueryStatus } from '../../components/QueryStatus';
-import { formatClock, formatRelative, plural } from '../../format';
 import { useNow } from '../../hooks/useNow';
 
 type Queue = CommandResponse<'queue.get'>;
@@ -103,10 +104,22 @@ export function QueuePanel() {
             ))}
           </Section>
           <Section title="Queued" count={q.queued.length}>
+            {q.queued.some((s) => s.held) ? (
+              <li className="queue-note muted" data-testid="queue-held-note">
+                Auto-sync is off: these sweeps are found and ready, but nothing is uploaded until you press
+                Sync now (or turn auto-sync on in Settings).
+              </li>
+            ) : null}
             {q.queued.map((s, i) => (
               <li key={s.path} className="queue-item">
                 <SweepLink name={s.name} />
-                <span className="muted">{i === 0 ? 'next' : `#${i + 1}`}</span>
+                <span className="muted">
+                  {s.held
+                    ? 'waiting for Sync now · auto-sync is off'
+                    : i === q.queued.findIndex((x) => !x.held)
+                      ? 'next'
+                      : `#${i + 1}`}
+                </span>
               </li>
             ))}
           </Section>

@@ -16,7 +16,7 @@ export function RecentPanel({ overview: o }: { overview: Overview }) {
         {results.map((a) => (
           <li key={a.id}>
             <RelativeTime iso={a.finishedAt ?? a.startedAt} /> · {a.kind} <strong>{a.sweep}</strong>{' '}
-            <ResultBadge result={a.result} />
+            <ResultBadge result={a.result} kind={a.kind} />
             {a.error ? <span className="error-text"> {a.error}</span> : null}
           </li>
         ))}

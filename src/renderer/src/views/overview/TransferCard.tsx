@@ -3,9 +3,10 @@
  * time left come from the same figures (bytes left ÷ speed), so they agree; no speed yet says
  * "estimating…", every byte sent says "finishing".
  */
+
+import { formatBytesPair, formatSpeed, percentOf, timeLeft } from '../../../../shared/format';
 import { type LiveTransfer, receivedAt } from '../../api/transfers';
 import { ProgressBar } from '../../components/ProgressBar';
-import { formatBytesPair, formatSpeed, percentOf, timeLeft } from '../../format';
 import { useNow } from '../../hooks/useNow';
 
 const VERB = { sync: 'Syncing', restore: 'Restoring', verify: 'Verifying' } as const;

@@ -8,7 +8,7 @@ import { useId, useRef, useState } from 'react';
 import type { RestoreSelection, SweepDetail } from '../../../../shared/commands';
 import { appErrorOf } from '../../api/client';
 import { useCancelJob, useRestoreStart } from '../../api/mutations';
-import { useJob, useSweep } from '../../api/queries';
+import { useJob, useOverview, useSweep } from '../../api/queries';
 import { Dialog } from '../../components/Dialog';
 import { ErrorBox } from '../../components/ErrorBox';
 import { HintHandlersContext } from '../../components/HintAction';
@@ -42,6 +42,11 @@ export function RestoreDialog({
   const start = useRestoreStart();
   const cancel = useCancelJob();
   const job = useJob(jobId);
+  // The overview's copy of this job's transfer lists every object in flight (a restore takes a few at
+  // once); the job's own copy has the latest one only.
+  const overview = useOverview();
+  const progress =
+    (jobId && overview.data?.transfers.find((t) => t.jobId === jobId)) || job.data?.progress || null;
   const revisionDetail = useSweep(detail.name, revision);
   const available = revisionDetail.data?.branches ?? (revision === detail.revision ? detail.branches : []);
 
@@ -171,7 +176,7 @@ export function RestoreDialog({
                   type="button"
                   onClick={async () => {
                     const picked = await pickFolder({
-                      title: 'Restore into',
+                      purpose: 'restore-target',
                       defaultPath: target || undefined,
                     });
                     if (picked) edit(setTarget)(picked);
@@ -227,8 +232,8 @@ export function RestoreDialog({
         {start.error ? <ErrorBox error={appErrorOf(start.error)} title="The restore was refused" /> : null}
         {cancel.error ? <ErrorBox error={appErrorOf(cancel.error)} /> : null}
         {running ? (
-          job.data?.progress ? (
-            <TransferCard transfer={job.data.progress} />
+          progress ? (
+            <TransferCard transfer={progress} />
           ) : (
             <p className="muted" role="status">
               Starting the restore…

@@ -1,7 +1,8 @@
 /** How a restore ended, in words: every file verified, refused (and why, with what to do), or cancelled. */
 import type { Job } from '../../../../shared/commands';
 import { ErrorBox } from '../../components/ErrorBox';
-import { formatBytes, plural } from '../../format';
+import '../../components/components.css';
+import { formatBytes, plural } from '../../../../shared/format';
 
 export function RestoreResult({ job }: { job: Job }) {
   if (job.state === 'running') return null;
@@ -28,7 +29,7 @@ export function RestoreResult({ job }: { job: Job }) {
   }
   if (job.state === 'cancelled') {
     return (
-      <div className="result result-warn" data-testid="restore-result" role="status">
+      <div className="result result-neutral" data-testid="restore-result" role="status">
         <p>{job.error?.message ?? 'The restore was cancelled; nothing was left behind.'}</p>
       </div>
     );

@@ -1,10 +1,18 @@
 /**
- * The native folder picker, where the shell has one. Browser mode has none, so the target is typed (and
- * checked); the Electron app will offer its dialog through the contract (a `dialog.pickFolder` command
- * the desktop issue adds) — this hook is the one place that will call it. Until then: no picker.
+ * The native folder picker, where the shell has one (the desktop app: its bridge says so, and main answers
+ * `dialog.pickFolder` with the system dialog). Browser mode has none: the target is typed (and checked),
+ * and the page offers no "Choose…" button.
  */
-export type FolderPicker = (options: { title: string; defaultPath?: string }) => Promise<string | null>;
+import { call, useClient } from '../../api/client';
+
+export type FolderPicker = (options: {
+  purpose: 'restore-target' | 'watched-folder';
+  defaultPath?: string;
+}) => Promise<string | null>;
 
 export function useFolderPicker(): FolderPicker | null {
-  return null;
+  const client = useClient();
+  if (!client.capabilities.folderPicker) return null;
+  return async ({ purpose, defaultPath }) =>
+    (await call(client, 'dialog.pickFolder', { purpose, ...(defaultPath ? { defaultPath } : {}) })).path;
 }

@@ -1,6 +1,7 @@
 /**
  * Settings: watched folders, the object store and the catalog (presets with exactly their fields, secrets
- * write-only), and how syncing behaves (settle time, compression, archives at once, owner). Every change
+ * write-only), and how syncing behaves (auto-sync, include run data, notifications, settle time,
+ * compression, archives at once, owner). Every change
  * is checked by the service as it is typed (the problem shows next to its field); Test connection tries the
  * draft for real before it is saved; Save writes it (secrets to the keychain or the 0600 secrets file).
  */
@@ -14,11 +15,17 @@ import { ErrorBox } from '../../components/ErrorBox';
 import { QueryStatus } from '../../components/QueryStatus';
 import { CatalogSection, catalogKeys } from './CatalogSection';
 import { FoldersSection } from './FoldersSection';
-import { TextField } from './fields';
+import { ChoiceField, TextField, ToggleField } from './fields';
 import { fieldId, SETTING_LABELS } from './labels';
 import { ObjectStoreSection, storeKeys } from './ObjectStoreSection';
 import { TestResults } from './TestResults';
-import { OTHER_KEYS, type OtherKey, useSettingsDraft } from './useSettingsDraft';
+import { BEHAVIOUR_KEYS, OTHER_KEYS, type OtherKey, useSettingsDraft } from './useSettingsDraft';
+
+const NOTIFICATION_CHOICES = [
+  { value: 'all', label: 'All: synced, failed and warnings' },
+  { value: 'errors-only', label: 'Errors only' },
+  { value: 'off', label: 'Off' },
+] as const;
 
 const OTHER_FIELDS: Array<{
   key: OtherKey;
@@ -72,6 +79,7 @@ function Form({ view, focus, test }: { view: View; focus?: string; test?: boolea
     ...storeKeys(draft.store.preset),
     ...catalogKeys(draft.catalog.kind),
     ...OTHER_KEYS,
+    ...BEHAVIOUR_KEYS,
   ]);
   const elsewhere = (Object.entries(draft.problems) as Array<[SettingKey, string]>).filter(
     ([k]) => !shown.has(k),
@@ -98,6 +106,11 @@ function Form({ view, focus, test }: { view: View; focus?: string; test?: boolea
         onSecret={draft.setSecret}
         problems={draft.problems}
       />
+      <TestResults
+        destination="objectStore"
+        checks={testConnection.data?.checks}
+        error={testConnection.error}
+      />
       <CatalogSection
         form={draft.catalog}
         onChange={draft.setCatalog}
@@ -106,8 +119,42 @@ function Form({ view, focus, test }: { view: View; focus?: string; test?: boolea
         onSecret={draft.setSecret}
         problems={draft.problems}
       />
+      <TestResults destination="catalog" checks={testConnection.data?.checks} />
       <section className="card" aria-labelledby="syncing-title">
         <h2 id="syncing-title">Syncing</h2>
+        <ToggleField
+          settingKey="autoSync"
+          setting={setting('autoSync')}
+          checked={draft.behaviour.autoSync}
+          onChange={(v) => draft.setBehaviour('autoSync', v)}
+          problem={draft.problems.autoSync}
+          help={
+            draft.behaviour.autoSync
+              ? 'Finished sweeps in the watched folders are synced by themselves once they are quiet.'
+              : 'Off: finished sweeps are found and queued, but nothing is uploaded until you press Sync now.'
+          }
+        />
+        <ToggleField
+          settingKey="includeRunData"
+          setting={setting('includeRunData')}
+          checked={draft.behaviour.includeRunData}
+          onChange={(v) => draft.setBehaviour('includeRunData', v)}
+          problem={draft.problems.includeRunData}
+          help={
+            draft.behaviour.includeRunData
+              ? "Each branch's run data is archived (tar.gz) and uploaded with the aggregates."
+              : 'Off: the branch run-data archives are skipped; the catalog still gets every table (comparison, summary, registries) and the store the aggregate files and logs. Sync with run data later to add it as a new revision. A sweep whose run data is already in the cloud keeps it in every later revision.'
+          }
+        />
+        <ChoiceField
+          settingKey="notifications"
+          setting={setting('notifications')}
+          value={draft.behaviour.notifications}
+          choices={NOTIFICATION_CHOICES}
+          onChange={(v) => draft.setBehaviour('notifications', v)}
+          problem={draft.problems.notifications}
+          help="Desktop notifications when a sweep is synced, a sync fails, or a warning needs a look."
+        />
         <div className="field-grid">
           {OTHER_FIELDS.map((f) => (
             <TextField
@@ -164,7 +211,9 @@ function Form({ view, focus, test }: { view: View; focus?: string; test?: boolea
                 {
                   onSettled: () =>
                     requestAnimationFrame(() =>
-                      document.getElementById('test-title')?.scrollIntoView({ block: 'nearest' }),
+                      document
+                        .getElementById('test-results-objectStore')
+                        ?.scrollIntoView({ block: 'nearest' }),
                     ),
                 },
               )
@@ -180,13 +229,6 @@ function Form({ view, focus, test }: { view: View; focus?: string; test?: boolea
         </div>
         {save.error ? <ErrorBox error={appErrorOf(save.error)} title="Not saved" /> : null}
       </div>
-      {testConnection.error || testConnection.data ? (
-        <section className="card" aria-labelledby="test-title">
-          <h2 id="test-title">Connection test</h2>
-          {testConnection.error ? <ErrorBox error={appErrorOf(testConnection.error)} /> : null}
-          {testConnection.data ? <TestResults checks={testConnection.data.checks} /> : null}
-        </section>
-      ) : null}
     </form>
   );
 }

@@ -15,6 +15,7 @@ const SOURCE_WORDS: Record<SettingViewItem['source'], string> = {
   environment: 'from the environment',
   dotenv: 'from a .env file',
   keychain: 'from the keychain',
+  'safe-storage': 'encrypted with the system keychain',
   'secrets-file': 'from the secrets file',
   'config-file': 'from the config file',
   default: 'default',
@@ -88,6 +89,95 @@ export function TextField({
   );
 }
 
+/** An on/off setting (auto-sync, include run data): a checkbox named by its label, the help or problem under it. */
+export function ToggleField({
+  settingKey,
+  setting,
+  checked,
+  onChange,
+  problem,
+  help,
+}: {
+  settingKey: SettingKey;
+  setting: SettingViewItem | undefined;
+  checked: boolean;
+  onChange: (v: boolean) => void;
+  problem?: string;
+  help?: ReactNode;
+}) {
+  const id = fieldId(settingKey);
+  const noteId = useId();
+  const locked = setting?.locked ?? false;
+  return (
+    <div className={`field toggle-field${problem ? ' field-invalid' : ''}`}>
+      <label className="checkbox" htmlFor={id}>
+        <input
+          id={id}
+          type="checkbox"
+          checked={checked}
+          disabled={locked}
+          aria-invalid={problem ? true : undefined}
+          aria-describedby={noteId}
+          onChange={(e) => onChange(e.target.checked)}
+        />
+        {SETTING_LABELS[settingKey]}
+      </label>
+      <p id={noteId} className="field-note">
+        {problem ? <span className="field-error">{problem}</span> : null}
+        {locked && setting ? <span className="locked">{lockedWords(setting)}</span> : null}
+        {!problem && help ? <span className="muted">{help}</span> : null}
+      </p>
+    </div>
+  );
+}
+
+/** A setting with a few named values (notifications): a select named by its label. */
+export function ChoiceField({
+  settingKey,
+  setting,
+  value,
+  choices,
+  onChange,
+  problem,
+  help,
+}: {
+  settingKey: SettingKey;
+  setting: SettingViewItem | undefined;
+  value: string;
+  choices: ReadonlyArray<{ value: string; label: string }>;
+  onChange: (v: string) => void;
+  problem?: string;
+  help?: ReactNode;
+}) {
+  const id = fieldId(settingKey);
+  const noteId = useId();
+  const locked = setting?.locked ?? false;
+  return (
+    <div className={`field${problem ? ' field-invalid' : ''}`}>
+      <label htmlFor={id}>{SETTING_LABELS[settingKey]}</label>
+      <select
+        id={id}
+        value={value}
+        disabled={locked}
+        aria-invalid={problem ? true : undefined}
+        aria-describedby={noteId}
+        onChange={(e) => onChange(e.target.value)}
+      >
+        {choices.map((c) => (
+          <option key={c.value} value={c.value}>
+            {c.label}
+          </option>
+        ))}
+      </select>
+      <p id={noteId} className="field-note">
+        {problem ? <span className="field-error">{problem}</span> : null}
+        {locked && setting ? <span className="locked">{lockedWords(setting)}</span> : null}
+        {!problem && help ? <span className="muted">{help}</span> : null}
+      </p>
+    </div>
+  );
+}
+
 export interface SecretDraft {
   /** A new value to save ('' = keep what is there). */
   replacement: string;
@@ -112,7 +202,8 @@ export function SecretField({
   const noteId = useId();
   const label = SETTING_LABELS[settingKey];
   const locked = setting?.locked ?? false;
-  const removable = setting?.set && ['keychain', 'secrets-file', 'config-file'].includes(setting.source);
+  const removable =
+    setting?.set && ['keychain', 'safe-storage', 'secrets-file', 'config-file'].includes(setting.source);
   const status = setting?.set ? `set · ${sourceWords(setting)}` : 'not set';
   return (
     <div className={`field secret-field${problem ? ' field-invalid' : ''}`}>

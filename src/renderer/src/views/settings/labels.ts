@@ -21,6 +21,9 @@ export const SETTING_LABELS: Record<SettingKey, string> = {
   compressionLevel: 'Compression level',
   archiveConcurrency: 'Archives at once',
   settleSeconds: 'Settle time (seconds)',
+  autoSync: 'Auto-sync',
+  includeRunData: 'Include run data',
+  notifications: 'Notifications',
   configFile: 'Config file',
 };
 

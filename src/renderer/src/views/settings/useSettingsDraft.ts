@@ -24,6 +24,28 @@ import {
 export const OTHER_KEYS = ['owner', 'settleSeconds', 'compressionLevel', 'archiveConcurrency'] as const;
 export type OtherKey = (typeof OTHER_KEYS)[number];
 
+/** How syncing behaves, beyond the text fields: two on/off settings and the notifications choice. */
+export const BEHAVIOUR_KEYS = ['autoSync', 'includeRunData', 'notifications'] as const;
+export interface Behaviour {
+  autoSync: boolean;
+  includeRunData: boolean;
+  notifications: string;
+}
+const BEHAVIOUR_DEFAULTS: Behaviour = { autoSync: true, includeRunData: true, notifications: 'all' };
+
+/** The behaviour settings in force (their defaults where the settings in force can't be read). */
+export function behaviourOf(view: SettingsView): Behaviour {
+  const value = (k: keyof Behaviour) => view.settings.find((s) => s.key === k)?.value ?? null;
+  const auto = value('autoSync');
+  const runData = value('includeRunData');
+  const notifications = value('notifications');
+  return {
+    autoSync: typeof auto === 'boolean' ? auto : BEHAVIOUR_DEFAULTS.autoSync,
+    includeRunData: typeof runData === 'boolean' ? runData : BEHAVIOUR_DEFAULTS.includeRunData,
+    notifications: typeof notifications === 'string' ? notifications : BEHAVIOUR_DEFAULTS.notifications,
+  };
+}
+
 /** The secrets each destination uses (a secret typed for a destination not chosen is not sent). */
 function secretUsed(k: SettingKey, store: StoreForm, catalog: CatalogForm): boolean {
   if (k.startsWith('objectStore.')) return store.preset !== 'local';
@@ -40,6 +62,9 @@ export function useSettingsDraft(view: SettingsView) {
   const [catalogDraft, setCatalog] = useState<CatalogForm | null>(null);
   const [secrets, setSecrets] = useState<Partial<Record<SettingKey, SecretDraft>>>({});
   const [other, setOther] = useState<Partial<Record<OtherKey, string>>>({});
+  const [behaviourDraft, setBehaviour] = useState<Partial<Behaviour>>({});
+  const inForce = useMemo(() => behaviourOf(view), [view]);
+  const behaviour: Behaviour = { ...inForce, ...behaviourDraft };
 
   const store = storeDraft ?? storeFormOf(values);
   const catalog = catalogDraft ?? catalogFormOf(values);
@@ -54,6 +79,11 @@ export function useSettingsDraft(view: SettingsView) {
         locked,
       ),
     };
+    for (const k of BEHAVIOUR_KEYS) {
+      const v = behaviourDraft[k];
+      if (v === undefined || locked.has(k) || v === inForce[k]) continue;
+      out[k] = v;
+    }
     for (const k of SECRET_SETTINGS) {
       const d = secrets[k];
       if (!d || locked.has(k) || !secretUsed(k, store, catalog)) continue;
@@ -61,7 +91,7 @@ export function useSettingsDraft(view: SettingsView) {
       else if (d.replacement !== '') out[k] = d.replacement;
     }
     return out;
-  }, [storeDraft, catalogDraft, other, secrets, values, locked, store, catalog]);
+  }, [storeDraft, catalogDraft, other, behaviourDraft, inForce, secrets, values, locked, store, catalog]);
 
   const json = JSON.stringify(changes);
   const debounced = useDebounced(json, 400);
@@ -81,6 +111,9 @@ export function useSettingsDraft(view: SettingsView) {
     catalog,
     secrets,
     other,
+    behaviour,
+    setBehaviour: <K extends keyof Behaviour>(k: K, v: Behaviour[K]) =>
+      setBehaviour((b) => ({ ...b, [k]: v })),
     setStore,
     setCatalog,
     setSecret: (k: SettingKey, d: SecretDraft) => setSecrets((s) => ({ ...s, [k]: d })),
@@ -97,6 +130,7 @@ export function useSettingsDraft(view: SettingsView) {
       setCatalog(null);
       setSecrets({});
       setOther({});
+      setBehaviour({});
     },
   };
 }

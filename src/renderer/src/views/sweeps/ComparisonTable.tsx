@@ -9,13 +9,12 @@ import {
   flexRender,
   getCoreRowModel,
   type SortingState,
-  type Row as TableRow,
   useReactTable,
   type VisibilityState,
 } from '@tanstack/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { memo, useEffect, useMemo, useRef } from 'react';
-import { shortNumber } from '../../format';
+import { memo, useEffect, useMemo, useState } from 'react';
+import { shortNumber } from '../../../../shared/format';
 import type { Row } from './columns';
 
 const ROW_HEIGHT = 30;
@@ -28,22 +27,60 @@ export interface Sort {
   direction: 'asc' | 'desc';
 }
 
+/** A cell as shown: the shortened text, and the full text for its title when it was shortened. */
+interface ShownCell {
+  text: string;
+  title: string | undefined;
+  empty: boolean;
+}
+
 /**
- * One body row, memoised: while the table scrolls only the rows that come into sight render (the others
- * keep their props; `visibility` is passed so that hiding a column re-renders them all).
+ * What a row's cells show, worked out once per row object (a row scrolled back into sight costs no number
+ * formatting again); keyed by the column list too, which changes only when the sweep's columns do.
+ */
+const shownCache = new WeakMap<Row, { columns: readonly string[]; cells: ShownCell[] }>();
+
+function shownCells(row: Row, columns: readonly string[]): ShownCell[] {
+  const hit = shownCache.get(row);
+  if (hit && hit.columns === columns) return hit.cells;
+  const cells = columns.map((c): ShownCell => {
+    const v = row[c] ?? null;
+    if (v === null || v === '') return { text: '—', title: undefined, empty: true };
+    const short = shortNumber(v);
+    return { text: short, title: short === v ? undefined : v, empty: false };
+  });
+  shownCache.set(row, { columns, cells });
+  return cells;
+}
+
+interface VisibleColumn {
+  index: number;
+  id: string;
+  width: number;
+}
+
+/**
+ * One body row, memoised: while the table scrolls only the rows whose data changed render. Rows are keyed
+ * by slot (their index modulo the number of rows ever in sight), so a row that scrolls out hands its DOM to
+ * the one that comes in: a long wheel step updates the text of a few dozen rows instead of unmounting and
+ * mounting them. Cells are plain text (no table-library call per cell).
  */
 const BodyRow = memo(function BodyRow({
   row,
+  columns,
+  visible,
   index,
   start,
   width,
 }: {
-  row: TableRow<Row>;
+  row: Row;
+  columns: readonly string[];
+  visible: readonly VisibleColumn[];
   index: number;
   start: number;
   width: number;
-  visibility: VisibilityState;
 }) {
+  const cells = shownCells(row, columns);
   return (
     <tr
       // biome-ignore lint/a11y/noRedundantRoles: display:grid can drop the implicit role
@@ -52,20 +89,73 @@ const BodyRow = memo(function BodyRow({
       className={index % 2 ? 'grid-row odd' : 'grid-row'}
       style={{ transform: `translateY(${start}px)`, height: ROW_HEIGHT, width }}
     >
-      {row.getVisibleCells().map((cell) => (
-        <td
-          key={cell.id}
-          // biome-ignore lint/a11y/noRedundantRoles: display:grid can drop the implicit role
-          role="cell"
-          className="grid-cell"
-          style={{ width: cell.column.getSize() }}
-        >
-          {flexRender(cell.column.columnDef.cell, cell.getContext())}
-        </td>
-      ))}
+      {visible.map((c) => {
+        const cell = cells[c.index]!;
+        return (
+          <td
+            key={c.id}
+            // biome-ignore lint/a11y/noRedundantRoles: display:grid can drop the implicit role
+            role="cell"
+            className="grid-cell"
+            style={{ width: c.width }}
+          >
+            <span className={cell.empty ? 'muted' : undefined} title={cell.title}>
+              {cell.text}
+            </span>
+          </td>
+        );
+      })}
     </tr>
   );
 });
+
+/** Rows rendered beyond each edge of the view (fewer = less to mount per wheel step). */
+const OVERSCAN = 6;
+/** Row slots: more than the rows ever in sight at once (view + overscan both ways + partial rows). */
+const SLOTS = Math.ceil(MAX_HEIGHT / ROW_HEIGHT) + 2 * OVERSCAN + 4;
+
+/**
+ * The body on its own: the virtualiser's scroll state lives here, so a scroll re-renders the body (and in
+ * it only the rows that changed), never the header or the table around it.
+ */
+function VirtualBody({
+  scrollElement,
+  rows,
+  columns,
+  visible,
+  width,
+}: {
+  /** The scrolling box, once it is in the page (state, not a ref: the body renders again when it comes,
+   *  and the virtualiser then measures it — a child's layout effect runs before its parent's ref is set). */
+  scrollElement: HTMLDivElement | null;
+  rows: Row[];
+  columns: readonly string[];
+  visible: readonly VisibleColumn[];
+  width: number;
+}) {
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scrollElement,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: OVERSCAN,
+  });
+  return (
+    // biome-ignore lint/a11y/noRedundantRoles: display:grid can drop the implicit role
+    <tbody role="rowgroup" className="grid-body" style={{ height: virtualizer.getTotalSize() }}>
+      {virtualizer.getVirtualItems().map((item) => (
+        <BodyRow
+          key={item.index % SLOTS}
+          row={rows[item.index]!}
+          columns={columns}
+          visible={visible}
+          index={item.index}
+          start={item.start}
+          width={width}
+        />
+      ))}
+    </tbody>
+  );
+}
 
 export function ComparisonTable({
   columns,
@@ -94,12 +184,7 @@ export function ComparisonTable({
         accessorFn: (r: Row) => r[c] ?? null,
         header: c,
         size: c.endsWith('_run_id') ? 220 : COLUMN_WIDTH,
-        cell: (info) => {
-          const v = info.getValue<string | null>();
-          if (v === null || v === '') return <span className="muted">—</span>;
-          const short = shortNumber(v);
-          return <span title={short === v ? undefined : v}>{short}</span>;
-        },
+        // (The body draws its cells itself: see BodyRow.)
       })),
     [columns],
   );
@@ -118,23 +203,23 @@ export function ComparisonTable({
     },
     getCoreRowModel: getCoreRowModel(),
   });
-  const scrollRef = useRef<HTMLDivElement>(null);
-  const tableRows = table.getRowModel().rows;
-  const virtualizer = useVirtualizer({
-    count: tableRows.length,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
-    overscan: 12,
-  });
-  const width = table.getVisibleLeafColumns().reduce((n, c) => n + c.getSize(), 0);
+  const [scrollElement, setScrollElement] = useState<HTMLDivElement | null>(null);
+  const leaves = table.getVisibleLeafColumns();
+  const width = leaves.reduce((n, c) => n + c.getSize(), 0);
+  const visibleKey = leaves.map((c) => `${c.id}:${c.getSize()}`).join('\u0000');
+  // biome-ignore lint/correctness/useExhaustiveDependencies: visibleKey stands for the visible columns
+  const visible = useMemo<VisibleColumn[]>(
+    () => leaves.map((c) => ({ index: columns.indexOf(c.id), id: c.id, width: c.getSize() })),
+    [visibleKey, columns],
+  );
   // biome-ignore lint/correctness/useExhaustiveDependencies: viewKey is the trigger, not an input
   useEffect(() => {
-    if (scrollRef.current) scrollRef.current.scrollTop = 0;
+    if (scrollElement) scrollElement.scrollTop = 0;
   }, [viewKey]);
   return (
     <div
       className="grid-scroll"
-      ref={scrollRef}
+      ref={setScrollElement}
       style={{ height: Math.min(MAX_HEIGHT, HEADER_HEIGHT + Math.max(1, rows.length) * ROW_HEIGHT + 18) }}
     >
       {/* Table elements laid out as a grid for virtualisation: the roles are explicit because some
@@ -182,19 +267,13 @@ export function ComparisonTable({
             </tr>
           ))}
         </thead>
-        {/* biome-ignore lint/a11y/noRedundantRoles: display:grid can drop the implicit role */}
-        <tbody role="rowgroup" className="grid-body" style={{ height: virtualizer.getTotalSize() }}>
-          {virtualizer.getVirtualItems().map((item) => (
-            <BodyRow
-              key={item.key}
-              row={tableRows[item.index]!}
-              index={item.index}
-              start={item.start}
-              width={width}
-              visibility={visibility}
-            />
-          ))}
-        </tbody>
+        <VirtualBody
+          scrollElement={scrollElement}
+          rows={rows}
+          columns={columns}
+          visible={visible}
+          width={width}
+        />
       </table>
     </div>
   );

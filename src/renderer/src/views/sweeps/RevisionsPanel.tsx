@@ -1,7 +1,7 @@
 /** A sweep's kept revisions (from the store's manifests): when, run data or not, files, size, rows, warnings. */
 import type { SweepDetail } from '../../../../shared/commands';
+import { formatBytes } from '../../../../shared/format';
 import { RelativeTime } from '../../components/RelativeTime';
-import { formatBytes } from '../../format';
 import { href } from '../../router';
 
 export function RevisionsPanel({ detail }: { detail: SweepDetail }) {

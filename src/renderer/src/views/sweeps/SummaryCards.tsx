@@ -3,8 +3,8 @@
  * everything else the catalog holds (the summary in full, the config) as collapsible JSON trees.
  */
 import type { SweepDetail } from '../../../../shared/commands';
+import { formatBytes, numericValue, shortNumber } from '../../../../shared/format';
 import { JsonTree } from '../../components/JsonTree';
-import { formatBytes, numericValue, shortNumber } from '../../format';
 
 const KEY_FIGURES = [
   'total_pairs',

@@ -3,18 +3,43 @@
  * they were synced — with type, revision, pairs, sizes and when; a name opens the sweep's page.
  */
 import { useState } from 'react';
-import type { CommandRequest } from '../../../../shared/commands';
+import type { CatalogSweepSummary, CommandRequest } from '../../../../shared/commands';
+import { formatBytes } from '../../../../shared/format';
 import { SWEEP_TYPES, type SweepType } from '../../../../shared/states';
 import { useSweepSearch } from '../../api/queries';
+import { type Column, DataTable } from '../../components/DataTable';
 import { LabelledSelect } from '../../components/LabelledSelect';
-import { Pager } from '../../components/Pager';
 import { QueryStatus } from '../../components/QueryStatus';
 import { RelativeTime } from '../../components/RelativeTime';
-import { formatBytes } from '../../format';
 import { useDebounced } from '../../hooks/useDebounced';
 import { href } from '../../router';
 
 const PAGE = 50;
+
+const COLUMNS: ReadonlyArray<Column<CatalogSweepSummary>> = [
+  { id: 'name', header: 'Name', cell: (s) => <a href={href({ view: 'sweep', name: s.name })}>{s.name}</a> },
+  { id: 'type', header: 'Type', cell: (s) => s.sweepType },
+  { id: 'revision', header: 'Revision', num: true, cell: (s) => s.revision },
+  {
+    id: 'pairs',
+    header: 'Pairs',
+    num: true,
+    cell: (s) =>
+      s.pairsTotal === null
+        ? '—'
+        : s.pairsCompleted !== null && s.pairsCompleted !== s.pairsTotal
+          ? `${s.pairsCompleted} / ${s.pairsTotal}`
+          : s.pairsTotal,
+  },
+  { id: 'size', header: 'Size', num: true, cell: (s) => formatBytes(s.totalBytes) },
+  {
+    id: 'archives',
+    header: 'Archives',
+    num: true,
+    cell: (s) => (s.archiveBytes > 0 ? formatBytes(s.archiveBytes) : '—'),
+  },
+  { id: 'synced', header: 'Synced', cell: (s) => <RelativeTime iso={s.syncedAt} /> },
+];
 
 /** A local date (yyyy-mm-dd) as the ISO time its day starts (or ends) here. */
 function dayBound(date: string, end: boolean): string | undefined {
@@ -83,67 +108,18 @@ export function SweepsView() {
       </search>
       <QueryStatus isPending={search.isPending} error={search.error} what="the synced sweeps" />
       {search.data ? (
-        search.data.items.length === 0 ? (
-          <p className="muted">
-            {text || type || from || to ? 'No synced sweep matches.' : 'No sweep has been synced yet.'}
-          </p>
-        ) : (
-          <>
-            <div className="table-scroll">
-              <table className="data-table" aria-label="Synced sweeps">
-                <thead>
-                  <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col">Type</th>
-                    <th scope="col" className="num">
-                      Revision
-                    </th>
-                    <th scope="col" className="num">
-                      Pairs
-                    </th>
-                    <th scope="col" className="num">
-                      Size
-                    </th>
-                    <th scope="col" className="num">
-                      Archives
-                    </th>
-                    <th scope="col">Synced</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {search.data.items.map((s) => (
-                    <tr key={`${s.owner}/${s.name}`}>
-                      <td>
-                        <a href={href({ view: 'sweep', name: s.name })}>{s.name}</a>
-                      </td>
-                      <td>{s.sweepType}</td>
-                      <td className="num">{s.revision}</td>
-                      <td className="num">
-                        {s.pairsTotal === null
-                          ? '—'
-                          : s.pairsCompleted !== null && s.pairsCompleted !== s.pairsTotal
-                            ? `${s.pairsCompleted} / ${s.pairsTotal}`
-                            : s.pairsTotal}
-                      </td>
-                      <td className="num">{formatBytes(s.totalBytes)}</td>
-                      <td className="num">{s.archiveBytes > 0 ? formatBytes(s.archiveBytes) : '—'}</td>
-                      <td>
-                        <RelativeTime iso={s.syncedAt} />
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-            <Pager
-              label="Sweep pages"
-              offset={offset}
-              limit={PAGE}
-              total={search.data.total}
-              onChange={setOffset}
-            />
-          </>
-        )
+        <DataTable
+          label="Synced sweeps"
+          columns={COLUMNS}
+          rows={search.data.items}
+          rowKey={(s) => `${s.owner}/${s.name}`}
+          empty={text || type || from || to ? 'No synced sweep matches.' : 'No sweep has been synced yet.'}
+          page={
+            search.data.total > 0
+              ? { label: 'Sweep pages', offset, limit: PAGE, total: search.data.total, onChange: setOffset }
+              : undefined
+          }
+        />
       ) : null}
     </div>
   );

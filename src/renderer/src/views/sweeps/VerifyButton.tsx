@@ -1,10 +1,10 @@
 /** Verify the stored copy against its manifest (sizes and sha256 metadata), with the result in words. */
 import { useState } from 'react';
+import { formatBytes, plural } from '../../../../shared/format';
 import { appErrorOf } from '../../api/client';
 import { useVerifyStart } from '../../api/mutations';
 import { useJob } from '../../api/queries';
 import { ErrorBox } from '../../components/ErrorBox';
-import { formatBytes, plural } from '../../format';
 
 export function VerifyButton({ sweep, revision }: { sweep: string; revision: number | null }) {
   const [jobId, setJobId] = useState<string | null>(null);

@@ -3,7 +3,7 @@
  * number), and of those the parameters (bilancio's known grid parameters, or few distinct values) and the
  * metrics (the rest; seeds and ids are neither). Plots pick their defaults from this.
  */
-import { numericValue } from '../../format';
+import { numericValue } from '../../../../shared/format';
 
 export type Row = Record<string, string | null>;
 

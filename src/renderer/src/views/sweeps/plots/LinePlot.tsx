@@ -5,8 +5,9 @@
  */
 import * as Plot from '@observablehq/plot';
 import { useMemo, useState } from 'react';
+import { LabelledSelect } from '../../../components/LabelledSelect';
 import { type ColumnKinds, numericOrder, plotDefaults, type Row } from '../columns';
-import { meanByXAndColour } from './aggregate';
+import { canLog, defaultXScale, meanByXAndColour } from './aggregate';
 import { ColumnSelect } from './ColumnSelect';
 import { usePlot } from './usePlot';
 
@@ -21,6 +22,10 @@ export function LinePlot({ rows, kinds, width }: { rows: Row[]; kinds: ColumnKin
   const cs =
     colour === undefined ? defaults.colour : colour && kinds.numeric.includes(colour) ? colour : null;
   const points = useMemo(() => (xs && ys ? meanByXAndColour(rows, xs, ys, cs) : []), [rows, xs, ys, cs]);
+  // 'auto': log for a parameter spanning decades (κ 0.1…10), else linear; log only where every x > 0.
+  const [scale, setScale] = useState<'auto' | 'log' | 'linear'>('auto');
+  const auto = defaultXScale(points);
+  const xScale = scale === 'auto' ? auto : scale === 'log' && canLog(points) ? 'log' : 'linear';
   const chart = useMemo(() => {
     if (!xs || !ys || points.length === 0) return null;
     const domain = numericOrder(points.map((p) => p.c));
@@ -29,7 +34,7 @@ export function LinePlot({ rows, kinds, width }: { rows: Row[]; kinds: ColumnKin
       height: 360,
       marginLeft: 60,
       style: { background: 'transparent' },
-      x: { label: xs, grid: true },
+      x: { label: xs, grid: true, type: xScale },
       y: { label: ys, grid: true },
       color: cs ? { type: 'ordinal', domain, label: cs, scheme: 'tableau10' } : undefined,
       marks: [
@@ -52,7 +57,7 @@ export function LinePlot({ rows, kinds, width }: { rows: Row[]; kinds: ColumnKin
         }),
       ],
     });
-  }, [points, xs, ys, cs, width]);
+  }, [points, xs, ys, cs, width, xScale]);
   const { ref, legendRef } = usePlot(chart);
   return (
     <figure className="plot-figure">
@@ -76,6 +81,17 @@ export function LinePlot({ rows, kinds, width }: { rows: Row[]; kinds: ColumnKin
           onChange={setColour}
           none="(one line)"
         />
+        <LabelledSelect
+          label="X axis"
+          value={scale}
+          onChange={(v) => setScale(v as 'auto' | 'log' | 'linear')}
+        >
+          <option value="auto">automatic ({auto})</option>
+          <option value="linear">linear</option>
+          <option value="log" disabled={!canLog(points)}>
+            log{canLog(points) ? '' : ' (needs values > 0)'}
+          </option>
+        </LabelledSelect>
       </figcaption>
       {points.length === 0 ? <p className="muted">No numeric values to plot for these columns.</p> : null}
       <div ref={legendRef} className="plot-legend" />
@@ -83,6 +99,7 @@ export function LinePlot({ rows, kinds, width }: { rows: Row[]; kinds: ColumnKin
         ref={ref}
         className="plot"
         data-testid="plot"
+        data-x-scale={xScale}
         role="img"
         aria-label={xs && ys ? `Line chart of ${ys} by ${xs}${cs ? ` and ${cs}` : ''}` : 'No chart'}
       />

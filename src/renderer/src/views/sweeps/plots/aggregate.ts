@@ -1,5 +1,5 @@
 /** Rows → the points a plot draws: the mean of a metric per value of one or two parameters. */
-import { numericValue } from '../../../format';
+import { numericValue } from '../../../../../shared/format';
 import type { Row } from '../columns';
 
 export interface LinePoint {
@@ -27,6 +27,25 @@ export function meanByXAndColour(rows: Row[], x: string, y: string, colour: stri
   return [...groups.values()]
     .map((g) => ({ x: g.x, y: g.sum / g.n, c: g.c, n: g.n }))
     .sort((a, b) => a.x - b.x);
+}
+
+/** The x axis a line plot starts with: logarithmic when every x is positive and they span two decades
+ *  or more (κ from 0.1 to 10), else linear. */
+export function defaultXScale(points: ReadonlyArray<{ x: number }>): 'log' | 'linear' {
+  if (points.length === 0) return 'linear';
+  let min = Infinity;
+  let max = -Infinity;
+  for (const p of points) {
+    if (p.x <= 0) return 'linear';
+    if (p.x < min) min = p.x;
+    if (p.x > max) max = p.x;
+  }
+  return max / min >= 100 ? 'log' : 'linear';
+}
+
+/** Whether a log axis can show these values (all positive). */
+export function canLog(points: ReadonlyArray<{ x: number }>): boolean {
+  return points.length > 0 && points.every((p) => p.x > 0);
 }
 
 export interface Cell {

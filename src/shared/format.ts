@@ -81,6 +81,25 @@ export function formatRelative(iso: string | null | undefined, now: number): str
   return diff < 0 ? `${span(diff)} ago` : `in ${span(diff)}`;
 }
 
+/** How far ahead of the window's clock a past event's time may be and still read "just now": the shared
+ *  clock ticks once a second (so it lags an event that just arrived by up to 1 s), and the machine that
+ *  stamped it may run a little ahead. */
+export const CLOCK_SLACK_MS = 5_000;
+
+/**
+ * When something already happened ("just now", "4 min ago"): for past events only (a sync's end, an
+ * attempt's start). A time up to CLOCK_SLACK_MS ahead of `now` is clock lag, not the future, so it reads
+ * "just now" rather than "in a moment"; things really in the future (a settle time, a retry) use
+ * formatRelative.
+ */
+export function formatPast(iso: string | null | undefined, now: number): string {
+  if (!iso) return '—';
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return iso;
+  if (t - now > 0 && t - now <= CLOCK_SLACK_MS) return 'just now';
+  return formatRelative(iso, now);
+}
+
 /** A full local date and time, for titles and tables. */
 export function formatDateTime(iso: string | null | undefined): string {
   if (!iso) return '—';
