@@ -226,6 +226,10 @@ export const verifyReportSchema = z.object({
   bytes: count,
   deep: z.boolean(),
   problems: z.array(z.object({ key: z.string(), problem: z.string() })),
+  /** With repair: per damaged or missing object, repaired (re-uploaded from the local sweep) or not, and why. */
+  repairs: z
+    .array(z.object({ key: z.string(), result: z.enum(['repaired', 'not-repaired']), detail: z.string() }))
+    .optional(),
 });
 
 export const jobSchema = z.object({
@@ -471,7 +475,16 @@ export const commands = {
   },
   'verify.start': {
     request: z
-      .object({ sweep: sweepName, revision: revision.optional(), deep: z.boolean().default(false) })
+      .object({
+        sweep: sweepName,
+        revision: revision.optional(),
+        deep: z.boolean().default(false),
+        /** Re-upload damaged or missing objects of the latest revision from the local sweep (needs deep). */
+        repair: z.boolean().default(false),
+        /** The local sweep folder for repair; default: the journal's folder for the sweep, else the
+         *  folder the manifest was synced from on this host. */
+        path: z.string().min(1).optional(),
+      })
       .strict(),
     response: z.object({ jobId: z.string() }),
   },

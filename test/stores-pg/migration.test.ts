@@ -87,7 +87,11 @@ describe('the catalog migration', () => {
   it('lets an authenticated team member write and read through the policies', async () => {
     await sql.query('begin');
     try {
-      await sql.query("select set_config('role', 'authenticated', true)");
+      // A member is a signed-in user: the policies let them write rows they own (owner_id = auth.uid()).
+      await sql.query(
+        `select set_config('role', 'authenticated', true),
+                set_config('request.jwt.claims', '{"role":"authenticated","sub":"6f1c2d7e-0000-4000-8000-000000000001"}', true)`,
+      );
       const payload = {
         owner: 'o',
         name: 'rls',

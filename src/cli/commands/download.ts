@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { z } from 'zod';
 import type { restoreResultSchema } from '../../shared/commands.js';
@@ -30,34 +31,41 @@ export function registerDownload(program: Command): void {
           branch?: string[];
         },
       ) =>
-        runCommand(opts, async (service) => {
-          const revision = parseRevision(opts.revision);
-          const what = opts.branch?.length
-            ? { kind: 'branches' as const, branches: opts.branch }
-            : opts.aggregatesOnly
-              ? { kind: 'aggregates' as const }
-              : { kind: 'all' as const };
-          const report = createProgressReporter({ quiet: opts.json });
-          const result = (await runJob(
-            service,
-            () =>
-              service.call('restore.start', {
-                sweep: name,
-                target: output,
-                revision,
-                overwrite: opts.overwrite ?? false,
-                what,
-              }),
-            (e) => {
-              if (!opts.json) report(e);
-            },
-          )) as z.infer<typeof restoreResultSchema>;
-          if (opts.json) return printJson(result);
-          console.log(
-            `Restored ${result.sweep} revision ${result.revision} to ${result.outputPath}: ` +
-              `${result.files} files, ${formatBytes(result.bytes)}, every sha256 verified.`,
-          );
-          for (const w of result.warnings) console.error(`warning: ${w} To include it, sync it with --full.`);
-        }),
+        runCommand(
+          opts,
+          async (service) => {
+            const revision = parseRevision(opts.revision);
+            const what = opts.branch?.length
+              ? { kind: 'branches' as const, branches: opts.branch }
+              : opts.aggregatesOnly
+                ? { kind: 'aggregates' as const }
+                : { kind: 'all' as const };
+            const report = createProgressReporter({ quiet: opts.json });
+            const result = (await runJob(
+              service,
+              () =>
+                service.call('restore.start', {
+                  sweep: name,
+                  target: output,
+                  revision,
+                  overwrite: opts.overwrite ?? false,
+                  what,
+                }),
+              (e) => {
+                if (!opts.json) report(e);
+              },
+              `Interrupted: nothing was changed in ${resolve(output)}.`,
+            )) as z.infer<typeof restoreResultSchema>;
+            if (opts.json) return printJson(result);
+            console.log(
+              `Restored ${result.sweep} revision ${result.revision} to ${result.outputPath}: ` +
+                `${result.files} files, ${formatBytes(result.bytes)}, every sha256 verified.`,
+            );
+            for (const w of result.warnings)
+              console.error(`warning: ${w} To include it, sync it with --full.`);
+          },
+          {},
+          { interruptible: true },
+        ),
     );
 }

@@ -1,3 +1,4 @@
+import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { SyncError } from '../../core/model/errors.js';
 import type { SyncResultData } from '../../shared/commands.js';
@@ -25,32 +26,38 @@ export function registerSync(program: Command): void {
     .option('--no-wait', "don't wait for a just-finished sweep to settle; fail instead")
     .option('--json', 'print the result as JSON (progress as JSON lines)')
     .action((sweepPath: string, opts: SyncCliOptions, command: Command) =>
-      runCommand(opts, async (service) => {
-        const type = parseType(opts.type);
-        const full = runDataWanted(opts, command.getOptionValueSource('runData') === 'cli');
-        const report = createProgressReporter({ json: opts.json });
-        const warned = new Set<string>();
-        const result = (await runJob(
-          service,
-          () =>
-            service.call('sync.start', {
-              path: sweepPath,
-              name: opts.name,
-              type,
-              full,
-              dryRun: opts.dryRun ?? false,
-              allowIncomplete: opts.allowIncomplete ?? false,
-              waitForSettle: opts.wait !== false,
-            }),
-          (e) => {
-            if (e.event.type === 'warning') warned.add(e.event.message);
-            report(e);
-          },
-        )) as SyncResultData;
-        if (opts.json) return printJson(result);
-        printSyncResult(result);
-        for (const w of result.warnings) if (!warned.has(w)) console.error(`warning: ${withHint(w, null)}`);
-      }),
+      runCommand(
+        opts,
+        async (service) => {
+          const type = parseType(opts.type);
+          const full = runDataWanted(opts, command.getOptionValueSource('runData') === 'cli');
+          const report = createProgressReporter({ json: opts.json });
+          const warned = new Set<string>();
+          const result = (await runJob(
+            service,
+            () =>
+              service.call('sync.start', {
+                path: sweepPath,
+                name: opts.name,
+                type,
+                full,
+                dryRun: opts.dryRun ?? false,
+                allowIncomplete: opts.allowIncomplete ?? false,
+                waitForSettle: opts.wait !== false,
+              }),
+            (e) => {
+              if (e.event.type === 'warning') warned.add(e.event.message);
+              report(e);
+            },
+            `Interrupted: ${opts.name ?? basename(resolve(sweepPath))} was not synced; the sync stays as it was (nothing committed). Run it again.`,
+          )) as SyncResultData;
+          if (opts.json) return printJson(result);
+          printSyncResult(result);
+          for (const w of result.warnings) if (!warned.has(w)) console.error(`warning: ${withHint(w, null)}`);
+        },
+        {},
+        { interruptible: true },
+      ),
     );
 }
 

@@ -18,6 +18,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
 import { SyncError } from '../model/errors.js';
+import { fromOsError, isEnvironmentError } from '../model/osErrors.js';
 import type { FileEntry } from '../model/types.js';
 import { memberPathProblem, resolveInside } from './memberPath.js';
 
@@ -73,7 +74,11 @@ export async function extractArchive(
   const fail = (problem: string, member: string | null, cause?: unknown): SyncError => {
     if (!failure) {
       const where = member ? `${member}: ` : '';
-      failure = new SyncError('integrity', `Archive rejected: ${where}${problem}`, HINT, { cause });
+      // A full disk, a folder we may not write to, too many open files: the file system's failure, not
+      // the archive's (a restore onto a full disk is not a "damaged archive").
+      failure = isEnvironmentError(cause)
+        ? fromOsError(cause, { path: root, doing: `writing ${member ?? 'the archive'}'s files into ${root}` })
+        : new SyncError('integrity', `Archive rejected: ${where}${problem}`, HINT, { cause });
       ac.abort(failure);
     }
     return failure;
@@ -106,7 +111,11 @@ export async function extractArchive(
     reading = entry.path;
     // After a failure nothing more is written; the pipeline is being torn down anyway.
     chain = chain.then(() => (failure ? undefined : writeEntry(entry)));
-    chain.catch(() => {});
+    // A write that failed on its own (disk full, permissions) stops the whole extraction at once: the
+    // parser would otherwise wait for this entry forever.
+    chain.catch((e: unknown) => {
+      if (!failure) fail(`cannot be written (${(e as Error).message})`, entry.path, e);
+    });
   });
   parser.on('ignoredEntry', (entry: ReadEntry) => {
     fail(`has unsupported tar entry type ${entry.type}`, entry.path);
@@ -290,6 +299,7 @@ function classify(
 ): SyncError {
   const msg = e instanceof Error ? e.message : String(e);
   const code = (e as { code?: string }).code ?? '';
+  if (isEnvironmentError(e)) return fail(msg, null, e);
   if (code.startsWith('Z_') || /unexpected end of file|incorrect header|invalid/i.test(msg)) {
     return fail(`the gzip data is truncated or corrupt (${msg})${where}`, null, e);
   }

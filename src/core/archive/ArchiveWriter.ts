@@ -21,6 +21,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { createGzip, type ZlibOptions, constants as zc } from 'node:zlib';
 import { Header, Pax } from 'tar';
 import { SyncError } from '../model/errors.js';
+import { fromOsError } from '../model/osErrors.js';
 import type { FileEntry } from '../model/types.js';
 import { memberPathProblem, resolveInside } from './memberPath.js';
 
@@ -222,7 +223,7 @@ async function archiveOne(
       fd = openSync(abs, 'r');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw changed();
-      throw e;
+      throw fromOsError(e, { path: abs, doing: 'reading the sweep to archive it', role: 'argument' });
     }
     let data: Buffer;
     try {
@@ -254,7 +255,7 @@ async function archiveOne(
     fh = await open(abs, 'r');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw changed();
-    throw e;
+    throw fromOsError(e, { path: abs, doing: 'reading the sweep to archive it', role: 'argument' });
   }
   try {
     if (!same(await fh.stat())) throw changed();

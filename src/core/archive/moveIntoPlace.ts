@@ -14,6 +14,7 @@ import { copyFile, lstat, mkdir, rename, rm, rmdir, stat, utimes } from 'node:fs
 import path from 'node:path';
 import { runPool } from '../async/runPool.js';
 import { SyncError } from '../model/errors.js';
+import { fromOsError, isOsError } from '../model/osErrors.js';
 import { memberPathProblem, resolveInside } from './memberPath.js';
 
 export interface MoveOptions {
@@ -118,6 +119,15 @@ export async function moveIntoPlace(
     }
     for (const d of [...new Set(createdDirs)].sort((a, b) => b.length - a.length))
       await rmdir(d).catch(() => {});
+    if (isOsError(e)) {
+      const os = fromOsError(e, { path: targetDir, doing: 'moving the restored files in', role: 'argument' });
+      throw new SyncError(
+        os.category,
+        `Could not move the restored files into ${targetDir}: ${os.message}`,
+        os.action ? { text: os.hint ?? '', action: os.action } : os.hint,
+        { cause: e, code: os.code },
+      );
+    }
     throw e instanceof SyncError
       ? e
       : new SyncError(

@@ -13,7 +13,7 @@ import {
 import type { CatalogConfig, ObjectStoreConfig, S3PresetName } from '../model/destinations.js';
 import { S3_PRESET_NAMES } from '../model/destinations.js';
 import { SyncError, settingHint } from '../model/errors.js';
-import { recognizeEndpoint, resolveS3Config } from '../stores/s3Presets.js';
+import { presetRegion, recognizeEndpoint, resolveS3Config } from '../stores/s3Presets.js';
 import { type AppPaths, appPaths } from './paths.js';
 import { type ConfigFile, configFileSchema } from './schema.js';
 import { SETTINGS } from './settingsRegistry.js';
@@ -218,7 +218,9 @@ function resolveObjectStore(
   const partSizeMiB = intSetting(env, 'objectStore.partSizeMiB', 5, 5120) ?? s3File?.partSizeMiB;
   const resolved = resolveS3Config(preset, {
     endpoint,
-    region: env.BILANCIO_S3_REGION ?? s3File?.region ?? recognizeEndpoint(endpoint).region,
+    // Our own settings first, then the preset's rule (endpoint host, AWS_REGION / AWS_DEFAULT_REGION, default).
+    region:
+      env.BILANCIO_S3_REGION ?? s3File?.region ?? presetRegion(preset, endpoint, standardRegion(env))?.region,
     bucket: env.R2_BUCKET_NAME ?? s3File?.bucket,
     accessKeyId,
     secretAccessKey,
@@ -232,6 +234,15 @@ function resolveObjectStore(
     prefix: normalisePrefix(env.BILANCIO_S3_PREFIX ?? s3File?.prefix ?? ''),
     forcePathStyle: resolved.forcePathStyle ?? false,
   };
+}
+
+/** The first of the standard region variables (AWS_REGION, AWS_DEFAULT_REGION) that is set. */
+function standardRegion(env: NodeJS.ProcessEnv): { variable: string; value: string } | undefined {
+  for (const variable of SETTINGS['objectStore.region'].fallbackVariables ?? []) {
+    const value = env[variable]?.trim();
+    if (value) return { variable, value };
+  }
+  return undefined;
 }
 
 function resolveCatalog(

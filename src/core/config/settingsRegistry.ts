@@ -13,6 +13,12 @@ export interface SettingSpec {
   file: readonly string[];
   secret: boolean;
   label: string;
+  /**
+   * Other tools' standard variables, read only after our own settings (environment, .env and config
+   * file) and only where the storage preset's rule allows (s3Presets `regionFrom`): they don't lock the
+   * setting and hints never name them.
+   */
+  fallbackVariables?: readonly string[];
 }
 
 export const SETTINGS: Readonly<Record<SettingKey, SettingSpec>> = {
@@ -41,6 +47,8 @@ export const SETTINGS: Readonly<Record<SettingKey, SettingSpec>> = {
     file: ['objectStore', 'region'],
     secret: false,
     label: 'region',
+    // The AWS SDK's and CLI's own; R2 ignores them (its region is always auto).
+    fallbackVariables: ['AWS_REGION', 'AWS_DEFAULT_REGION'],
   },
   'objectStore.bucket': {
     variables: ['R2_BUCKET_NAME'],

@@ -1,3 +1,4 @@
+import { SyncError } from '../model/errors.js';
 import { manifestKey, preservedKey, revisionManifestKey, revisionsPrefix } from '../model/keys.js';
 import type { RemoteManifest } from '../model/RemoteManifest.js';
 import type { ObjectStore } from '../stores/ObjectStore.js';
@@ -24,8 +25,83 @@ export class RevisionKeeper {
    */
   async current(): Promise<RemoteManifest | null> {
     const latest = await readManifest(this.store, manifestKey(this.sweep));
-    if (!latest) return null;
+    if (!latest) {
+      // manifest.json deleted (by hand, a lifecycle rule) while earlier revisions are kept: a new sync
+      // must continue after the newest kept revision, not start again at 1 (whose preserved manifest
+      // would then win over the new one). Restore and verify refuse instead (see missingManifest).
+      const kept = await this.all();
+      return kept.at(-1) ?? null;
+    }
     return (await readManifest(this.store, revisionManifestKey(this.sweep, latest.revision))) ?? latest;
+  }
+
+  /**
+   * When `manifest.json` is gone but objects of the sweep are still there: what is there (object count,
+   * a few keys, the kept revisions). Null when the manifest exists or the sweep has no object at all.
+   */
+  async missingManifest(): Promise<{ objects: number; sample: string[]; kept: number[] } | null> {
+    if (await this.store.head(manifestKey(this.sweep))) return null;
+    let objects = 0;
+    const sample: string[] = [];
+    for await (const info of this.store.list(`${this.sweep}/`)) {
+      objects += 1;
+      if (sample.length < 3) sample.push(info.key);
+    }
+    if (objects === 0) return null;
+    const kept = (await this.all()).map((m) => m.revision);
+    return { objects, sample, kept };
+  }
+
+  /**
+   * The commit point: write `manifest` as `manifest.json` unless the committed revision moved since this
+   * sync read it (`expected`, null = there was none). Another machine writing the same sweep name into
+   * the same bucket then gets a clear conflict instead of silently replacing a revision. Checked once
+   * more right before the write; on one machine the sweep lock (sweepLock.ts) makes check and write one
+   * step. (s3rver and some S3-compatible servers ignore conditional PUTs, so the check is a re-read.)
+   */
+  async commit(manifest: RemoteManifest, expected: RemoteManifest | null): Promise<void> {
+    await this.checkUnmoved(expected, manifest.revision, manifest.objects);
+    await writeManifest(this.store, manifestKey(this.sweep), manifest);
+  }
+
+  /** Refuse (conflict) if the committed revision is no longer the one this sync started from. */
+  async checkUnmoved(
+    expected: RemoteManifest | null,
+    planned: number,
+    written: ReadonlyArray<{ key: string; sha256: string }> = [],
+  ): Promise<void> {
+    const now = await readManifest(this.store, manifestKey(this.sweep));
+    const found = now?.revision ?? null;
+    // A sync started while manifest.json was missing continues after the newest kept revision.
+    if (now === null || found === (expected?.revision ?? null)) return;
+    const who = `${now.sourceHost}:${now.sourcePath} at ${now.syncedAt}`;
+    // Objects both syncs wrote under the same key: if ours is what the store holds now, the other
+    // revision lost that object to us — it can be repaired from the other machine's folder.
+    const theirs = new Map(now.objects.map((o) => [o.key, o.sha256]));
+    const clobbered: string[] = [];
+    for (const o of written) {
+      const other = theirs.get(o.key);
+      if (other === undefined || other === o.sha256) continue;
+      if ((await this.store.head(o.key))?.sha256 === o.sha256) clobbered.push(o.key);
+    }
+    const damage =
+      clobbered.length > 0
+        ? ` This sync had already replaced ${clobbered.length} object(s) revision ${found} needs (${clobbered.slice(0, 3).join(', ')}${clobbered.length > 3 ? ', …' : ''}): ` +
+          `run "bilancio-sync verify ${this.sweep} --deep --repair" on the machine that synced revision ${found} (${now.sourceHost}) to put them back.`
+        : '';
+    throw new SyncError(
+      'conflict',
+      `Another sync committed revision ${found} of ${this.sweep} (from ${who}) while this one was writing ` +
+        `revision ${planned}; this revision was not committed, revision ${found} is kept.${damage}`,
+      {
+        text:
+          `Sync again: this folder becomes revision ${now.revision + 1}.` +
+          (clobbered.length > 0
+            ? ` First repair revision ${found} on ${now.sourceHost}: bilancio-sync verify ${this.sweep} --deep --repair.`
+            : ''),
+      },
+      { code: 'revision-conflict' },
+    );
   }
 
   /** Every restorable revision's manifest, oldest first. */

@@ -6,8 +6,7 @@ import type { SweepType } from '../../shared/states.js';
 import { createArchive } from '../archive/ArchiveWriter.js';
 import { runPool } from '../async/runPool.js';
 import type { Journal } from '../journal/Journal.js';
-import { SyncError, toSyncError } from '../model/errors.js';
-import { manifestKey } from '../model/keys.js';
+import { isSyncError, SyncError, toSyncError } from '../model/errors.js';
 import type { ManifestObject, RemoteManifest } from '../model/RemoteManifest.js';
 import type { FileEntry } from '../model/types.js';
 import type { Catalog } from '../stores/Catalog.js';
@@ -24,10 +23,12 @@ import type { SweepLayout } from '../sweep/layout.js';
 import { buildFileManifest } from '../sweep/manifest.js';
 import { buildCatalogWrite } from './catalogWrite.js';
 import { identifySweep } from './identifySweep.js';
-import { MANIFEST_FORMAT, writeManifest } from './manifestIO.js';
+import { MANIFEST_FORMAT } from './manifestIO.js';
 import { ProgressMeter } from './ProgressMeter.js';
 import { hashesToDefer, type PlannedObject, planSync, type SyncPlan } from './planSync.js';
+import { checkSweepFiles, cleanCatalogPayload, type PreflightProblem, preflightError } from './preflight.js';
 import { RevisionKeeper } from './RevisionKeeper.js';
+import { acquireSweepLock, type SweepLock } from './sweepLock.js';
 import { TOOL_VERSION } from './version.js';
 
 export interface SyncEngineDeps {
@@ -42,6 +43,8 @@ export interface SyncEngineDeps {
   /** Archives built and uploaded at once (branches in parallel). */
   archiveConcurrency: number;
   settleMs: number;
+  /** The data folder: per-sweep-name locks (sweepLock.ts) serialise syncs of one name across processes. */
+  lockDir?: string;
 }
 
 export interface SyncOptions {
@@ -77,6 +80,8 @@ interface SyncContext {
   keeper: RevisionKeeper;
   remote: RemoteManifest | null;
   plan: SyncPlan;
+  /** What the catalog holds differently from the files (torn rows left out, NULs dropped, …). */
+  payloadWarnings: string[];
 }
 
 export interface SyncResult {
@@ -119,13 +124,38 @@ export class SyncEngine {
     const emit = options.onEvent ?? (() => {});
     const { path, name, sweepType, layout } = await identifySweep(sweepPath, options);
     const { fileCache } = this.deps.journal;
+    let lock: SweepLock | null = null;
     try {
+      // Preflight, before anything is read for the sync or written anywhere: every name, link and
+      // readability problem at once (see preflight.ts), with the catalog payload's problems if readable.
+      const fileProblems = await checkSweepFiles(path, name);
+      if (fileProblems.length > 0) {
+        throw preflightError(name, [...fileProblems, ...(await payloadProblems(path, layout))]);
+      }
       const finished = await this.ensureFinished(path, name, layout, options);
+      // One sync of a name at a time from reading the remote revision to committing the next one.
+      if (!options.dryRun)
+        lock = await acquireSweepLock(name, {
+          dir: this.deps.lockDir,
+          signal: options.signal,
+          onWait: (message) => emit({ type: 'warning', sweep: name, message }),
+        });
       const keeper = new RevisionKeeper(this.deps.store, name);
       // Fetched while the aggregates are parsed (a round trip to the store).
       const remoteRead = keeper.current();
       remoteRead.catch(() => {}); // awaited below; not an unhandled rejection if readAggregates throws
-      const aggregates = await readAggregates(path, layout);
+      // A sweep that can't change any more, synced as it stands: a torn aggregate file is damage, not
+      // "still being written" (its complete rows are catalogued, the rest reported; files stored as-is).
+      const asItStands =
+        options.allowIncomplete === true &&
+        (finished.completion.state === 'incomplete' ||
+          (finished.completion.state === 'failed' &&
+            finished.at - finished.completion.lastModifiedMs >= this.deps.settleMs));
+      const read = await readAggregates(path, layout, { asItStands });
+      const cleaned = cleanCatalogPayload(read);
+      if (cleaned.problems.length > 0) throw preflightError(name, cleaned.problems);
+      const aggregates = cleaned.aggregates;
+      const payloadWarnings = [...(read.warnings ?? []), ...cleaned.warnings];
       const cache = fileCache.get(path);
       const remote = await remoteRead;
       // Hash each file at most once: files of an archive that must be written anyway are hashed by the
@@ -149,13 +179,15 @@ export class SyncEngine {
         await confirmStillQuiet(path, layout, finished.completion, files, this.deps.settleMs, finished.at);
       }
       const plan = planSync(name, files, layout.archiveUnits, remote, options.full ?? false);
-      const context = { path, name, sweepType, aggregates, files, keeper, remote, plan };
+      const context = { path, name, sweepType, aggregates, files, keeper, remote, plan, payloadWarnings };
       if (options.dryRun) return this.describePlan(context, started);
       return await this.writeRevision(context, options, started);
     } catch (e) {
       const err = toSyncError(e);
       emit({ type: 'sync-failed', sweep: name, message: err.message, category: err.category });
       throw err;
+    } finally {
+      lock?.release();
     }
   }
 
@@ -178,7 +210,10 @@ export class SyncEngine {
       path: c.path,
       revision: c.plan.revision,
       full: c.plan.full,
-      warnings: this.shrinkWarnings(c.name, c.remote, countComparisonRows(c.aggregates)),
+      warnings: [
+        ...this.shrinkWarnings(c.name, c.remote, countComparisonRows(c.aggregates)),
+        ...c.payloadWarnings,
+      ],
       objects: c.plan.objects.map((o) => ({
         key: o.key,
         action: o.reuse ? ('reuse' as const) : ('upload' as const),
@@ -193,8 +228,9 @@ export class SyncEngine {
     const { path, name, sweepType, aggregates, files, keeper, remote, plan } = c;
     const base = this.resultBase(c);
     const { warnings } = base;
-    // The only warnings here are shrink warnings: each offers the kept revision that still has every row.
-    for (const message of warnings) {
+    for (const message of c.payloadWarnings) emit({ type: 'warning', sweep: name, message });
+    // Shrink warnings: each offers the kept revision that still has every row.
+    for (const message of warnings.filter((w) => !c.payloadWarnings.includes(w))) {
       emit({
         type: 'warning',
         sweep: name,
@@ -285,11 +321,12 @@ export class SyncEngine {
       warnings,
     };
     emit({ type: 'progress', sweep: name, phase: 'cataloguing', bytesDone: bytesTotal, bytesTotal });
+    await keeper.checkUnmoved(remote, plan.revision, written.objects); // before the catalog takes its rows
     await this.deps.catalog.writeSweep(
       buildCatalogWrite({ name, owner: this.deps.owner, sweepType, aggregates, manifest }),
     );
     options.signal?.throwIfAborted();
-    await writeManifest(this.deps.store, manifestKey(name), manifest); // the commit point
+    await keeper.commit(manifest, remote); // the commit point: refused if another sync committed meanwhile
 
     const durationMs = Date.now() - started;
     emit({
@@ -478,6 +515,21 @@ export class SyncEngine {
     await runPool(loose, 4, writeOne);
     await runPool(archives, this.deps.archiveConcurrency, writeOne);
     return { objects: out, bytesUploaded, uploaded, hashedWhileArchiving };
+  }
+}
+
+/**
+ * The catalog payload's problems of a sweep refused for its files, so that one error lists everything:
+ * read as it stands, since whether the sweep is finished was not looked at yet. Best effort: a payload
+ * that can't be read at all is reported as such.
+ */
+async function payloadProblems(path: string, layout: SweepLayout): Promise<PreflightProblem[]> {
+  try {
+    return cleanCatalogPayload(await readAggregates(path, layout, { asItStands: true })).problems;
+  } catch (e) {
+    // An unreadable file is listed already.
+    if (typeof (e as NodeJS.ErrnoException).code === 'string' && !isSyncError(e)) return [];
+    return [{ file: 'aggregate files', problem: `could not be checked: ${toSyncError(e).message}` }];
   }
 }
 

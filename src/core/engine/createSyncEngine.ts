@@ -17,5 +17,6 @@ export function createSyncEngine(
     compressionLevel: config.compressionLevel,
     archiveConcurrency: config.archiveConcurrency,
     settleMs: config.settleMs,
+    lockDir: config.paths.dataDir,
   });
 }

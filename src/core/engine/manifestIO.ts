@@ -1,5 +1,5 @@
 import { SyncError } from '../model/errors.js';
-import type { RemoteManifest } from '../model/RemoteManifest.js';
+import { manifestSchemaFor, type RemoteManifest } from '../model/RemoteManifest.js';
 import type { ObjectStore } from '../stores/ObjectStore.js';
 
 export const MANIFEST_FORMAT = 'bilancio-sync/manifest@1';
@@ -16,27 +16,30 @@ export async function readManifest(store: ObjectStore, key: string): Promise<Rem
     if (e instanceof SyncError && e.category === 'not-found') return null;
     throw e;
   }
-  let parsed: RemoteManifest;
+  let raw: unknown;
   try {
-    parsed = JSON.parse(body.toString('utf8')) as RemoteManifest;
+    raw = JSON.parse(body.toString('utf8'));
   } catch {
     throw new SyncError(
       'integrity',
       `${key} in ${store.description} is not valid JSON.`,
       {
         text: 'The object was damaged or written by another tool: verify the sweep, then sync it again.',
-        action: { kind: 'verify-sweep', sweep: key.split('/')[0] ?? key },
+        action: { kind: 'verify-sweep', sweep: sweepOfKey(key) },
       },
       { code: 'manifest-damaged' },
     );
   }
-  if (parsed.format !== MANIFEST_FORMAT) {
+  const format = (raw as { format?: unknown } | null)?.format;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || format !== MANIFEST_FORMAT) {
     throw new SyncError(
       'integrity',
-      `${key} is not a Bilancio Sync manifest this version understands (format ${String(parsed.format)}).`,
+      `${key} is not a Bilancio Sync manifest this version understands (format ${String(format)}).`,
       'Upgrade Bilancio Sync, or check that the bucket prefix is the right one.',
+      { code: 'manifest-format' },
     );
   }
+  const parsed = validateManifest(raw, sweepOfKey(key), `${key} in ${store.description}`);
   // Whether run data is part of the revision (`full`) has been recorded from the start; a manifest
   // without it (written by hand or by an early build) is read as a revision with its run data, the way
   // every early revision was synced.
@@ -51,4 +54,38 @@ export async function writeManifest(
 ): Promise<void> {
   const body = Buffer.from(JSON.stringify(manifest, null, 1));
   await store.put(key, body, { contentType: 'application/json', size: body.length });
+}
+
+/** The sweep a manifest key belongs to: `{sweep}/manifest.json` or `{sweep}/.revisions/{n}/manifest.json`. */
+function sweepOfKey(key: string): string {
+  return key.split('/')[0] ?? key;
+}
+
+/**
+ * Check an untrusted manifest against the schema (keys inside the sweep's prefix, no path leaving the
+ * sweep folder, sizes non-negative integers, sha256 hex, revision a positive integer). The error names
+ * every offending field, e.g. `files[3].path: path "../x" leaves the sweep folder (..)`.
+ */
+export function validateManifest(raw: unknown, sweep: string, where: string): RemoteManifest {
+  const result = manifestSchemaFor(sweep).safeParse(raw);
+  if (result.success) return raw as RemoteManifest;
+  const problems = result.error.issues.map((i) => `${fieldName(i.path)}: ${i.message}`);
+  const shown =
+    problems.slice(0, 5).join('; ') + (problems.length > 5 ? `; and ${problems.length - 5} more` : '');
+  throw new SyncError(
+    'integrity',
+    `${where} is not a valid manifest: ${shown}.`,
+    {
+      text:
+        'Nothing was read from it. The manifest was damaged or written by another tool: sync the sweep again ' +
+        'from its local folder, or restore an earlier revision (--revision).',
+    },
+    { code: 'manifest-invalid', field: fieldName(result.error.issues[0]?.path ?? []) },
+  );
+}
+
+function fieldName(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : `${out ? '.' : ''}${String(p)}`;
+  return out || '(manifest)';
 }

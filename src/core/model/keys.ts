@@ -18,19 +18,71 @@ export const archiveKey = (sweep: string, unit: string): string => `${sweep}/${u
 export const preservedKey = (sweep: string, revision: number, canonicalKey: string): string =>
   `${revisionsPrefix(sweep)}${revision}/${canonicalKey.slice(sweep.length + 1)}`;
 
-const SWEEP_NAME = /^[A-Za-z0-9][A-Za-z0-9._+=-]{0,199}$/;
+/** A folder name has at most 255 bytes on ext4, APFS, NTFS (UTF-16 units there) and in an S3 key segment. */
+export const SWEEP_NAME_MAX_BYTES = 255;
 
+/**
+ * Why `name` can't be a sweep's name in the cloud layout, or null if it can. A sweep's name is one path
+ * segment of every object key (`{sweep}/…`), a row's name in the catalog and a folder name on download,
+ * so anything a folder may be called is fine — spaces, non-ASCII letters, punctuation — except what is
+ * not one segment or can't be written down: empty, "." and "..", "/" and "\", control characters, names
+ * of more than 255 bytes, text that isn't valid Unicode, and a leading "." (hidden: reserved for the
+ * stores' own folders, e.g. a local store's .tmp and .meta).
+ */
+export function sweepNameProblem(name: string): string | null {
+  if (name === '') return 'a sweep name cannot be empty';
+  if (name === '.' || name === '..')
+    return `"${name}" means ${name === '.' ? 'this folder' : 'the parent folder'}, not a name`;
+  if (name.includes('/')) return 'it contains "/", which separates folders: a name is one folder name';
+  if (name.includes('\\'))
+    return 'it contains "\\", which separates folders on Windows: a name is one folder name';
+  const control = /[\u0000-\u001f\u007f-\u009f]/.exec(name);
+  if (control) {
+    const cp = control[0].codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0');
+    return `it contains the control character U+${cp}, which can't be typed or shown in a name`;
+  }
+  if (!isWellFormed(name)) return 'it is not valid Unicode text (a lone surrogate)';
+  if (name.startsWith('.'))
+    return 'it starts with ".": hidden names are reserved for the stores\' own folders (.tmp, .meta)';
+  const bytes = Buffer.byteLength(name, 'utf8');
+  if (bytes > SWEEP_NAME_MAX_BYTES)
+    return `it is ${bytes} bytes long in UTF-8; a folder name has at most ${SWEEP_NAME_MAX_BYTES}`;
+  return null;
+}
+
+function isWellFormed(s: string): boolean {
+  return !/\p{Cs}/u.test(s);
+}
+
+/**
+ * The sweep's name in the cloud layout and the catalog, from its folder name (or --name): checked, and
+ * normalised to Unicode NFC, so that the same name typed on Linux or Windows (NFC) and read from a macOS
+ * HFS+ folder (NFD: "u" + U+0308 for "ü") is one sweep, one key prefix and one catalog row. The folder
+ * itself is read by its path, untouched. `sweepNameNormalised` tells a caller that wants to say so.
+ */
 export function validateSweepName(name: string): string {
-  if (!SWEEP_NAME.test(name)) {
+  const problem = sweepNameProblem(name);
+  if (problem) {
     throw new SyncError(
       'usage',
-      `"${name}" can't be used as a sweep name in the cloud layout.`,
+      `"${printable(name)}" can't be used as a sweep name: ${problem}.`,
       {
-        text: 'Use letters, digits, ".", "_", "-" (no spaces or slashes), e.g. my_sweep_2026.',
+        text: 'Rename the folder, or give the sweep another name (any single folder name works, e.g. "sweep ü 2").',
         action: { kind: 'rename-sweep' },
       },
       { code: 'sweep-name-invalid' },
     );
   }
-  return name;
+  return name.normalize('NFC');
+}
+
+/** Whether validateSweepName changes `name` (it was not in NFC), for a caller that reports it. */
+export const sweepNameNormalised = (name: string): boolean => name.normalize('NFC') !== name;
+
+/** A name in a message: control characters shown as \u escapes, never sent to the terminal raw. */
+function printable(name: string): string {
+  return name.replace(
+    /[\u0000-\u001f\u007f-\u009f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }

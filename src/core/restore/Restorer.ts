@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, rm, utimes } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { type Readable, Transform } from 'node:stream';
@@ -13,6 +13,7 @@ import { runPool } from '../async/runPool.js';
 import { ProgressMeter } from '../engine/ProgressMeter.js';
 import { RevisionKeeper } from '../engine/RevisionKeeper.js';
 import { SyncError, toSyncError } from '../model/errors.js';
+import { findOsError, fromOsError, osErrorCode } from '../model/osErrors.js';
 import type { ManifestObject, RemoteManifest } from '../model/RemoteManifest.js';
 import type { FileEntry } from '../model/types.js';
 import type { ObjectStore } from '../stores/ObjectStore.js';
@@ -59,21 +60,35 @@ export async function restoreSweep(
   const chosenFiles = new Set(chosen.flatMap((o) => o.files));
   const files = manifest.files.filter((f) => chosenFiles.has(f.path));
   const target = resolve(outputPath);
+  const bytesTotal = files.reduce((n, f) => n + f.size, 0);
+  // Every file-system failure of a restore is worded about the target (the folder the user named).
+  // Before the staging folder exists any errno counts (a file where the target should be); after, only
+  // the machine's (space, permissions): an EEXIST inside our own staging folder is the archive's doing.
+  const osError = (e: unknown, need?: number, environmentOnly = false) => {
+    const os = findOsError(e, environmentOnly);
+    return os
+      ? fromOsError(os, { path: target, doing: `restoring ${sweep} into ${target}`, role: 'argument', need })
+      : toSyncError(e);
+  };
   // mkdir returns the first folder it had to create: on failure that one goes again ("as it was").
-  const created = await mkdir(target, { recursive: true });
+  const created = await makeFolder(target).catch((e: unknown) => {
+    throw osError(e, bytesTotal);
+  });
   const undoCreate = async () => {
     if (created) await rm(created, { recursive: true, force: true });
   };
   if (!options.overwrite)
     await refuseExisting(target, files).catch(async (e) => {
       await undoCreate();
-      throw e;
+      throw osError(e, bytesTotal);
     });
 
   const staging = join(target, `.bilancio-sync-restore-${randomBytes(6).toString('hex')}`);
-  await mkdir(staging);
+  await mkdir(staging).catch(async (e: unknown) => {
+    await undoCreate();
+    throw osError(e, bytesTotal);
+  });
   const byPath = new Map(manifest.files.map((f) => [f.path, f]));
-  const bytesTotal = files.reduce((n, f) => n + f.size, 0);
   const meter = new ProgressMeter(bytesTotal);
   // Progress as the bytes are written (file bytes; an archive's as they come out of it), at most one
   // event per PROGRESS_EVERY_MS; an object's end is its own event (object-done), and the last progress
@@ -140,7 +155,10 @@ export async function restoreSweep(
   } catch (e) {
     await rm(staging, { recursive: true, force: true });
     await undoCreate();
-    throw toSyncError(e);
+    // After the clean-up, so a full disk's free space is counted without our staging folder. A cancel
+    // stays a cancel (the extractor's own error), whatever the file system said meanwhile.
+    if (options.signal?.aborted) throw toSyncError(e);
+    throw osError(e, bytesTotal, true);
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
@@ -157,6 +175,23 @@ export async function restoreSweep(
     full: manifest.full,
     warnings,
   };
+}
+
+/**
+ * mkdir -p that reports the real reason: Node's recursive mkdir answers ENOENT where the file system said
+ * EROFS (or EACCES), so on ENOENT the first missing folder is made plainly once, which throws the real code.
+ */
+async function makeFolder(dir: string): Promise<string | undefined> {
+  try {
+    return await mkdir(dir, { recursive: true });
+  } catch (e) {
+    if (osErrorCode(e) !== 'ENOENT') throw e;
+    let first = dir;
+    while (dirname(first) !== first && !existsSync(dirname(first))) first = dirname(first);
+    await mkdir(first);
+    await rm(first, { recursive: true, force: true }).catch(() => {});
+    throw e;
+  }
 }
 
 /** The objects a selection takes; a branch the revision doesn't hold is a usage error naming what it has. */
@@ -185,6 +220,11 @@ export async function findRevision(
   revision?: number,
 ): Promise<RemoteManifest> {
   const keeper = new RevisionKeeper(store, sweep);
+  if (revision === undefined) {
+    // The objects are there but the commit point is gone: say so, not "no such sweep".
+    const missing = await keeper.missingManifest();
+    if (missing) throw manifestMissingError(store, sweep, missing);
+  }
   const manifest = revision === undefined ? await keeper.current() : await keeper.revision(revision);
   if (manifest) return manifest;
   const all = await keeper.all();
@@ -204,6 +244,33 @@ export async function findRevision(
       action: { kind: 'choose-revision', sweep, revisions: all.map((m) => m.revision) },
     },
     { code: 'revision-not-found' },
+  );
+}
+
+function manifestMissingError(
+  store: ObjectStore,
+  sweep: string,
+  missing: { objects: number; sample: string[]; kept: number[] },
+): SyncError {
+  const kept =
+    missing.kept.length > 0
+      ? `earlier revisions kept in ${sweep}/.revisions/: ${missing.kept.join(', ')}`
+      : 'no earlier revision is kept';
+  return new SyncError(
+    'integrity',
+    `The manifest of ${sweep} (${sweep}/manifest.json) is missing in ${store.description}: ` +
+      `${missing.objects} object(s) of the sweep are there (e.g. ${missing.sample.join(', ')}), ${kept}. ` +
+      'Without the manifest the latest revision cannot be restored or verified.',
+    missing.kept.length > 0
+      ? {
+          text:
+            'Sync the sweep again from its local folder (bilancio-sync sync <folder>) to write a new manifest, ' +
+            `or restore an earlier revision with --revision ${missing.kept.at(-1)}.`,
+        }
+      : {
+          text: 'Sync the sweep again from its local folder (bilancio-sync sync <folder>) to write a new manifest.',
+        },
+    { code: 'manifest-missing' },
   );
 }
 

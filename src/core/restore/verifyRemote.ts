@@ -17,6 +17,8 @@ export interface VerifyReport {
   bytes: number;
   deep: boolean;
   problems: VerifyProblem[];
+  /** With `verify --deep --repair`: what was done for each object in `problems` (see repair.ts). */
+  repairs?: Array<{ key: string; result: 'repaired' | 'not-repaired'; detail: string }>;
 }
 
 /**

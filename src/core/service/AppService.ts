@@ -27,6 +27,7 @@ import type { AttemptFinish } from '../journal/AttemptsRepository.js';
 import type { Journal } from '../journal/Journal.js';
 import { SyncError, toSyncError } from '../model/errors.js';
 import { restoreSweep } from '../restore/Restorer.js';
+import { repairRemote } from '../restore/repair.js';
 import { verifyRemote } from '../restore/verifyRemote.js';
 import type { SecretStore } from '../secrets/SecretStore.js';
 import { acquireWatchLock, type InstanceLock } from '../watch/instanceLock.js';
@@ -437,6 +438,14 @@ export class AppService implements Bridge {
       },
 
       'verify.start': async (q) => {
+        if (q.repair && !q.deep) {
+          throw new SyncError(
+            'usage',
+            'A repair needs a deep verify (every object downloaded and hashed).',
+            'Use verify --deep --repair.',
+            { code: 'request-invalid', field: 'repair' },
+          );
+        }
         const store = await this.resources.store();
         const journal = await this.journal();
         const jobId = this.jobs.start('verify', q.sweep, null, (ctx) =>
@@ -451,21 +460,41 @@ export class AppService implements Bridge {
                 signal: ctx.signal,
                 onEvent: ctx.emit,
               });
-              const damaged = report.problems
+              if (q.repair && report.problems.length > 0) {
+                const config = await this.resources.config();
+                report.repairs = await repairRemote(
+                  store,
+                  q.sweep,
+                  q.path ? resolve(q.path) : (journal.sweeps.byName(q.sweep)?.path ?? null),
+                  report,
+                  {
+                    compressionLevel: config.compressionLevel,
+                    lockDir: config.paths.dataDir,
+                    sourceHost: config.sourceHost,
+                    signal: ctx.signal,
+                    onEvent: ctx.emit,
+                  },
+                );
+              }
+              const repaired = new Set(
+                report.repairs?.filter((r) => r.result === 'repaired').map((r) => r.key),
+              );
+              const left = report.problems.filter((p) => !repaired.has(p.key));
+              const damaged = left
                 .slice(0, 3)
                 .map((p) => `${p.key} (${p.problem})`)
                 .join('; ');
               return {
                 value: report,
                 outcome: {
-                  result: report.problems.length === 0 ? 'verified' : 'failed',
+                  result: left.length === 0 ? 'verified' : 'failed',
                   bytes: report.bytes,
                   objects: report.objects,
                   revision: report.revision,
                   error:
-                    report.problems.length === 0
+                    left.length === 0
                       ? null
-                      : `${report.problems.length} object(s) don't match the manifest: ${damaged}`,
+                      : `${left.length} object(s) don't match the manifest: ${damaged}`,
                 },
               };
             },

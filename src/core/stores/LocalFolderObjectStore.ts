@@ -81,6 +81,11 @@ export class LocalFolderObjectStore implements ObjectStore {
       await rm(tmp, { force: true }).catch(() => {});
       await rm(tmpMeta, { force: true }).catch(() => {});
       if (signal?.aborted) throw signal.reason;
+      // The body is stopped only once this rejection is out: a source that fails because it was
+      // destroyed ("The operation was aborted") must not be the error a caller waiting on both hears
+      // first — the cause (a full disk, a folder we may not write to) is ours.
+      if (typeof (body as Readable).destroy === 'function' && !(body as Readable).destroyed)
+        setImmediate(() => (body as Readable).destroy());
       throw localFsError(e, this.root, `writing ${key}`);
     }
   }
@@ -207,7 +212,10 @@ export class LocalFolderObjectStore implements ObjectStore {
     const handle = await open(tmp, 'wx');
     try {
       // A stalled source must not block an abort: the signal destroys the stream, ending the loop.
-      const chunks = Buffer.isBuffer(body) ? slices(body) : signal ? addAbortSignal(signal, body) : body;
+      // destroyOnReturn false: a failed write must not destroy the source before put() has said why.
+      const chunks = Buffer.isBuffer(body)
+        ? slices(body)
+        : (signal ? addAbortSignal(signal, body) : body).iterator({ destroyOnReturn: false });
       for await (const chunk of chunks as AsyncIterable<Buffer | string>) {
         signal?.throwIfAborted();
         const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;

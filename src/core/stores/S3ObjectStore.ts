@@ -507,7 +507,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   private ctx(operation: string, key?: string) {
-    return { operation, key, bucket: this.bucket, host: this.host };
+    return { operation, key, bucket: this.bucket, host: this.host, region: this.config.region };
   }
 
   private async send<T>(

@@ -1,4 +1,5 @@
 import { SyncError } from '../model/errors.js';
+import { fromOsError } from '../model/osErrors.js';
 
 /** Node's errno code of a file system error, or ''. */
 export function errnoCode(e: unknown): string {
@@ -15,21 +16,14 @@ export function localFsError(e: unknown, root: string, doing: string): SyncError
   switch (code) {
     case 'ENOSPC':
     case 'EDQUOT':
-      return new SyncError(
-        'transient',
-        `The disk holding ${root} is full (${doing}).`,
-        'Free some space on that disk, or choose a local store folder on another disk, then sync again.',
-        options,
-      );
     case 'EACCES':
     case 'EPERM':
     case 'EROFS':
-      return new SyncError(
-        'configuration',
-        `Bilancio Sync may not write to the local store folder ${root} (${doing}: ${code}).`,
-        'Check the folder permissions, or choose another local store folder in the settings.',
-        options,
-      );
+    case 'EMFILE':
+    case 'ENFILE':
+    case 'EIO':
+      // The same words as everywhere else (src/core/model/osErrors.ts); the store folder is a setting.
+      return fromOsError(e, { path: root, doing: `${doing} in the local store`, role: 'setting' });
     case 'EISDIR':
     case 'ENOTDIR':
     case 'EEXIST':
@@ -39,9 +33,6 @@ export function localFsError(e: unknown, root: string, doing: string): SyncError
         'Keys like "a" and "a/b" can both exist in S3 but not in a folder; use another prefix.',
         options,
       );
-    case 'EIO':
-    case 'EMFILE':
-    case 'ENFILE':
     case 'EBUSY':
     case 'EAGAIN':
     case 'ETIMEDOUT':

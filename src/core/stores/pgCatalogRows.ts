@@ -28,6 +28,12 @@ const MAX_BIGINT_DIGITS = 18;
  * nothing here passes through a JS number, and the SQL side casts text to NUMERIC.
  */
 export function writePayload(w: CatalogSweepWrite): Record<string, unknown> {
+  // The engine cleans the payload before uploading anything (src/core/engine/preflight.ts, with a warning);
+  // this is the last line: PostgreSQL text and jsonb can't hold U+0000 (22P05), whoever built the write.
+  return withoutNul(payloadOf(w)) as Record<string, unknown>;
+}
+
+function payloadOf(w: CatalogSweepWrite): Record<string, unknown> {
   return {
     owner: w.owner,
     name: w.name,
@@ -51,6 +57,26 @@ export function writePayload(w: CatalogSweepWrite): Record<string, unknown> {
       parameters: r.parameters,
     })),
   };
+}
+
+/** `v` with every NUL dropped from its strings and keys; `v` itself when it holds none. */
+function withoutNul(v: unknown): unknown {
+  if (typeof v === 'string') return v.includes('\u0000') ? v.replaceAll('\u0000', '') : v;
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) {
+    const items = v.map(withoutNul);
+    return items.some((y, i) => y !== v[i]) ? items : v;
+  }
+  let out: Record<string, unknown> | null = null;
+  for (const [k, x] of Object.entries(v)) {
+    const key = k.includes('\u0000') ? k.replaceAll('\u0000', '') : k;
+    const y = withoutNul(x);
+    if (y === x && key === k) continue;
+    out ??= { ...(v as Record<string, unknown>) };
+    if (key !== k) delete out[k];
+    Object.defineProperty(out, key, { value: y, enumerable: true, writable: true, configurable: true });
+  }
+  return out ?? v;
 }
 
 function typedValues(row: CsvRow): Record<string, string | null> {

@@ -44,6 +44,12 @@ create table if not exists public.sweeps (
   constraint sweeps_owner_name_key unique (owner, name)
 );
 create index if not exists sweeps_name_idx on public.sweeps (name);
+-- Who may change the row: the Supabase user whose key wrote it (auth.uid(), set below where Supabase's
+-- auth schema exists). "owner" stays the label shown (BILANCIO_SYNC_OWNER); owner_id is the identity the
+-- policies check. Null for rows written by the table owner (a direct URL) or the service-role key: only
+-- those may change them. Added by ALTER so that re-applying this file upgrades an existing catalog.
+alter table public.sweeps add column if not exists owner_id uuid;
+create index if not exists sweeps_owner_id_idx on public.sweeps (owner_id);
 
 -- The typed columns are src/core/stores/comparisonColumns.ts (a test checks they match). Decimals are
 -- NUMERIC (exact: bilancio prints 28 significant digits); 'int' columns are bigint so a large seed fits.
@@ -191,10 +197,13 @@ on conflict (id) do update set
 
 -- Row level security on every table. The table owner (a direct Postgres URL, the SQL editor) is not
 -- subject to it. Policies name Supabase's API roles:
---   * service_role — the secret key a sync machine or server uses; bypasses RLS on Supabase anyway, the
---     policies make that explicit and keep working where it doesn't.
---   * authenticated — a team member signed in with their own Supabase account: same rights, since a team
---     catalog is shared (owner is the researcher@host label Bilancio Sync writes, not an auth identity).
+--   * service_role — the secret key a lab's sync server uses; bypasses RLS on Supabase anyway (the
+--     documented exception: it may change every sweep), the policies make that explicit and keep working
+--     where it doesn't.
+--   * authenticated — a team member signed in with their own Supabase account: reads every sweep of the
+--     catalog (the team's), but inserts, updates and deletes only the sweeps it owns (owner_id =
+--     auth.uid()), and the rows of those sweeps. Someone else's sweep of the same owner label and name
+--     can't be overwritten: the write function's upsert fails on the UPDATE policy.
 --   * anon — the public (publishable) key, which ends up in browsers and repos: no access at all, so a
 --     leaked project URL + anon key can neither read results nor overwrite or delete them.
 alter table public.bilancio_sync_schema enable row level security;
@@ -206,9 +215,22 @@ do $$
 declare
   api_roles text;
   t text;
+  uid text;
+  mine text;
+  pol text;
 begin
   select string_agg(quote_ident(rolname), ', ' order by rolname) into api_roles
   from pg_catalog.pg_roles where rolname in ('authenticated', 'service_role');
+
+  -- The signed-in user: Supabase's auth.uid() where it exists, else the same claim it reads (the "sub" of
+  -- the JWT claims PostgREST sets per request), so the policies mean the same on any PostgREST.
+  if exists (select from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid = p.pronamespace
+             where n.nspname = 'auth' and p.proname = 'uid' and p.pronargs = 0) then
+    uid := 'auth.uid()';
+  else
+    uid := $u$(nullif(nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'sub', ''))::uuid$u$;
+  end if;
+  execute format('alter table public.sweeps alter column owner_id set default %s', uid);
 
   -- Nothing of this catalog for PUBLIC / anon (Supabase's default privileges grant them everything).
   revoke all on public.bilancio_sync_schema, public.sweeps, public.comparison_results, public.run_registry
@@ -227,7 +249,8 @@ begin
   end if;
 
   -- Browse: read everything. Sync: the write function's upsert + delete/insert. Forget: delete a sweep
-  -- (its rows go by ON DELETE CASCADE). The schema version is read-only.
+  -- (its rows go by ON DELETE CASCADE). The schema version is read-only. Grants say which statements a
+  -- role may run at all; the policies below say on which rows.
   execute format('grant select on public.bilancio_sync_schema to %s', api_roles);
   execute format('grant select, insert, update, delete on public.sweeps, public.comparison_results, '
     'public.run_registry to %s', api_roles);
@@ -238,9 +261,34 @@ begin
   execute format('create policy bilancio_sync_read on public.bilancio_sync_schema for select to %s using (true)',
     api_roles);
   foreach t in array array['sweeps', 'comparison_results', 'run_registry'] loop
+    -- The policy of schema 1 as first released (every member could change everything): gone.
     execute format('drop policy if exists bilancio_sync_team on public.%I', t);
-    execute format('create policy bilancio_sync_team on public.%I for all to %s using (true) with check (true)',
-      t, api_roles);
+    foreach pol in array array['bilancio_sync_service', 'bilancio_sync_member_read', 'bilancio_sync_member_insert',
+        'bilancio_sync_member_update', 'bilancio_sync_member_delete'] loop
+      execute format('drop policy if exists %I on public.%I', pol, t);
+    end loop;
+  end loop;
+
+  foreach t in array array['sweeps', 'comparison_results', 'run_registry'] loop
+    if exists (select from pg_catalog.pg_roles where rolname = 'service_role') then
+      execute format('create policy bilancio_sync_service on public.%I for all to service_role '
+        'using (true) with check (true)', t);
+    end if;
+    if exists (select from pg_catalog.pg_roles where rolname = 'authenticated') then
+      -- "(select …)" is evaluated once per statement, not per row (Supabase's RLS performance advice).
+      execute format('create policy bilancio_sync_member_read on public.%I for select to authenticated '
+        'using (true)', t);
+      -- A sweep's rows belong to whoever owns the sweep.
+      mine := case when t = 'sweeps' then format('owner_id = (select %s)', uid)
+        else format('exists (select from public.sweeps s where s.sweep_id = %I.sweep_id '
+          'and s.owner_id = (select %s))', t, uid) end;
+      execute format('create policy bilancio_sync_member_insert on public.%I for insert to authenticated '
+        'with check (%s)', t, mine);
+      execute format('create policy bilancio_sync_member_update on public.%I for update to authenticated '
+        'using (%s) with check (%s)', t, mine, mine);
+      execute format('create policy bilancio_sync_member_delete on public.%I for delete to authenticated '
+        'using (%s)', t, mine);
+    end if;
   end loop;
 end;
 $$;

@@ -13,6 +13,8 @@ export interface S3ErrorContext {
   /** host[:port] of the endpoint. */
   host: string;
   key?: string;
+  /** The region the requests were signed with, to compare with the one the server expects. */
+  region?: string;
 }
 
 interface SdkLikeError {
@@ -22,6 +24,10 @@ interface SdkLikeError {
   message?: string;
   cause?: unknown;
   $metadata?: { httpStatusCode?: number; attempts?: number };
+  /** The raw response, which the SDK attaches to service errors. */
+  $response?: { statusCode?: number; headers?: Record<string, string | undefined> };
+  /** AWS puts the bucket's region into some error bodies (<Region>…</Region>); the SDK copies it here. */
+  Region?: string;
 }
 
 const AUTH_CODES = new Set([
@@ -32,6 +38,46 @@ const AUTH_CODES = new Set([
   'AuthorizationHeaderMalformed',
   'InvalidSecurity',
 ]);
+/** Codes that mean "signed for the wrong region" (R2: InvalidRegionName; AWS: the redirects). */
+const REGION_CODES = new Set([
+  'AuthorizationHeaderMalformed',
+  'AuthorizationQueryParametersError',
+  'InvalidRegionName',
+  'PermanentRedirect',
+  'IllegalLocationConstraintException',
+]);
+
+/**
+ * Whether `err` says the request was signed for another region than the bucket's, and which one the
+ * server expects when it says so: in the message ("the region 'us-east-1' is wrong; expecting
+ * 'eu-central-1'", MinIO's "the region is wrong; expecting 'x'"), in the body's <Region>, or in the
+ * x-amz-bucket-region header of a 301 PermanentRedirect (or of the 400/403 a HEAD gets instead).
+ * AuthorizationHeaderMalformed about the Credential itself (a mangled key id) is not a region problem.
+ */
+export function s3RegionMismatch(
+  e: unknown,
+  usedRegion?: string,
+): { expected?: string; used?: string } | undefined {
+  if (typeof e !== 'object' || e === null) return undefined;
+  const err = e as SdkLikeError;
+  const code = s3ErrorCode(err);
+  const status = s3HttpStatus(err) ?? err.$response?.statusCode;
+  const message = err.message ?? '';
+  const said = /region\s*(?:'([^']*)'\s*)?is wrong;\s*expecting\s*'([^']+)'/i.exec(message);
+  const headers = err.$response?.headers ?? {};
+  const headerRegion = headers['x-amz-bucket-region'] ?? headers['X-Amz-Bucket-Region'];
+  const expected = said?.[2] ?? (typeof err.Region === 'string' && err.Region ? err.Region : undefined);
+  const used = said?.[1] || usedRegion;
+  if (said) return { expected, used };
+  // "…; the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/…"": a mangled key id.
+  if (code === 'AuthorizationHeaderMalformed' && /credential/i.test(message) && !said) return undefined;
+  if (headerRegion && (status === 301 || status === 400 || status === 403 || code === 'PermanentRedirect')) {
+    if (usedRegion && headerRegion === usedRegion && code !== 'PermanentRedirect') return undefined;
+    return { expected: headerRegion, used };
+  }
+  if ((code && REGION_CODES.has(code)) || status === 301) return { expected, used };
+  return undefined;
+}
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -85,6 +131,23 @@ export function toS3SyncError(error: unknown, ctx: S3ErrorContext): Error {
         'Check the bucket name (default bilancio-experiments) and the endpoint or account id; create the bucket in the provider’s console.',
         'objectStore.bucket',
         'objectStore.endpoint',
+      ),
+      options,
+    );
+  }
+  const region = s3RegionMismatch(err, ctx.region);
+  if (region) {
+    const used = region.used ? ` "${region.used}"` : '';
+    return new SyncError(
+      'configuration',
+      region.expected
+        ? `The storage service at ${ctx.host} expects requests for bucket "${ctx.bucket}" signed for region "${region.expected}", not${used || ' the one configured'} (${code ?? `HTTP ${status}`}).`
+        : `The storage service at ${ctx.host} refused the region${used} for bucket "${ctx.bucket}" (${code ?? `HTTP ${status}`}): the key is not the problem, the region is.`,
+      settingHint(
+        region.expected
+          ? `Set the region to ${region.expected}.`
+          : 'Set the region of the bucket: R2 uses auto; MinIO and Ceph the region their admin configured (often us-east-1); AWS and B2 the one in the endpoint.',
+        'objectStore.region',
       ),
       options,
     );

@@ -21,6 +21,15 @@ export interface S3Preset {
   needs: ReadonlyArray<'accountId' | 'region' | 'endpoint'>;
   /** Default region, if the provider has one. */
   region?: string;
+  /**
+   * Where the region comes from when neither BILANCIO_S3_REGION nor the config file's objectStore.region
+   * names one, in order (the rule as data, see `presetRegion`):
+   *   'endpoint' — the endpoint's host names it (hostPattern's group 1: s3.<region>.backblazeb2.com);
+   *   'standard' — the AWS tools' standard AWS_REGION, then AWS_DEFAULT_REGION;
+   *   'default'  — `region` above.
+   * R2 has one signing region, `auto`: a leftover AWS_REGION (meant for AWS) must not override it.
+   */
+  regionFrom: ReadonlyArray<'endpoint' | 'standard' | 'default'>;
   forcePathStyle: boolean;
   /** The endpoint built from the inputs: `{accountId}` and `{region}` are replaced. */
   endpointTemplate?: string;
@@ -35,6 +44,7 @@ export const S3_PRESETS: Readonly<Record<S3PresetName, S3Preset>> = {
     label: 'Cloudflare R2',
     needs: ['accountId'],
     region: 'auto',
+    regionFrom: ['default'],
     // Path style keeps one TLS host name (<account>.r2.cloudflarestorage.com) for every bucket.
     forcePathStyle: true,
     endpointTemplate: 'https://{accountId}.r2.cloudflarestorage.com',
@@ -43,6 +53,7 @@ export const S3_PRESETS: Readonly<Record<S3PresetName, S3Preset>> = {
   b2: {
     label: 'Backblaze B2',
     needs: ['region'],
+    regionFrom: ['endpoint', 'standard'],
     forcePathStyle: false,
     endpointTemplate: 'https://s3.{region}.backblazeb2.com',
     hostPattern: /^s3[.-]([a-z0-9-]+)\.backblazeb2\.com$|\.backblazeb2\.com$/,
@@ -51,12 +62,53 @@ export const S3_PRESETS: Readonly<Record<S3PresetName, S3Preset>> = {
     label: 'AWS S3',
     needs: ['region'],
     region: 'us-east-1',
+    regionFrom: ['endpoint', 'standard', 'default'],
     forcePathStyle: false,
     hostPattern: /^s3[.-]([a-z0-9-]+)\.amazonaws\.com$|\.amazonaws\.com$/,
   },
-  minio: { label: 'MinIO', needs: ['endpoint'], region: 'us-east-1', forcePathStyle: true },
-  custom: { label: 'Other S3-compatible', needs: ['endpoint'], region: 'us-east-1', forcePathStyle: true },
+  // MinIO, Ceph RGW and most others have a configured region of their own (MinIO's MINIO_REGION,
+  // Ceph's zonegroup), us-east-1 unless the admin changed it.
+  minio: {
+    label: 'MinIO',
+    needs: ['endpoint'],
+    region: 'us-east-1',
+    regionFrom: ['standard', 'default'],
+    forcePathStyle: true,
+  },
+  custom: {
+    label: 'Other S3-compatible',
+    needs: ['endpoint'],
+    region: 'us-east-1',
+    regionFrom: ['standard', 'default'],
+    forcePathStyle: true,
+  },
 };
+
+/**
+ * The region a preset signs with when our own settings don't name one: the preset's `regionFrom` rule,
+ * applied to the endpoint and to the standard AWS variable that is set (`standard`: its name and value;
+ * loadConfig reads them as the settings registry lists them). Undefined when the rule finds nothing (B2
+ * without an endpoint naming it): resolveS3Config then asks for it.
+ */
+export function presetRegion(
+  preset: S3PresetName,
+  endpoint: string | undefined,
+  standard?: { variable: string; value: string },
+): { region: string; from: string } | undefined {
+  const p = S3_PRESETS[preset];
+  if (!p) return undefined;
+  for (const source of p.regionFrom) {
+    if (source === 'endpoint') {
+      const region = recognizeEndpoint(endpoint).region;
+      if (region) return { region, from: 'endpoint' };
+    } else if (source === 'standard') {
+      if (standard?.value) return { region: standard.value, from: standard.variable };
+    } else if (p.region) {
+      return { region: p.region, from: 'default' };
+    }
+  }
+  return undefined;
+}
 
 /** The endpoint a preset builds from the inputs, or undefined if an input it needs is missing. */
 function endpointFor(preset: S3Preset, input: { accountId?: string; region?: string }): string | undefined {

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SyncError } from '../model/errors.js';
+import { diskFullError, fromOsError } from '../model/osErrors.js';
 
 /**
  * Opening a better-sqlite3 file the same way for the journal and the embedded catalog: WAL, a busy
@@ -129,10 +130,12 @@ export function sqliteError(e: unknown, file: string, what: string, recovery: st
       { cause: e },
     );
   }
-  if (code === 'SQLITE_FULL' || code === 'ENOSPC') {
-    return new SyncError('transient', `The disk holding the ${what} ${file} is full.`, 'Free some space.', {
-      cause: e,
-    });
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT') {
+    // The same words as a full disk anywhere else (src/core/model/osErrors.ts).
+    return diskFullError({ path: file, doing: `writing the ${what}` }, e);
+  }
+  if (code === 'EMFILE' || code === 'ENFILE' || code === 'EIO') {
+    return fromOsError(e, { path: file, doing: `opening the ${what}` });
   }
   if (BUSY.has(code)) {
     return new SyncError(

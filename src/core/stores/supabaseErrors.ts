@@ -54,6 +54,19 @@ export function supabaseError(
       { cause: error },
     );
   }
+  if (code === '42501' && /row-level security/i.test(message)) {
+    // The catalog's policies: a member may change only the sweeps written with their own key.
+    return new SyncError(
+      'configuration',
+      `Supabase at ${host} refused ${doing}: that sweep belongs to another member of the team catalog, and only its owner (or the service-role key) may change it (${message}).`,
+      settingHint(
+        'Sync it under your own owner name, or ask its owner; a lab sync server uses the service_role key.',
+        'owner',
+        'catalog.key',
+      ),
+      { cause: error },
+    );
+  }
   if (code === '42501') {
     return new SyncError(
       'configuration',

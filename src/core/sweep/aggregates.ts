@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isSyncError } from '../model/errors.js';
 import type { CsvTable, Json } from '../model/types.js';
-import { parseCsv } from './csv.js';
+import { parseCsv, parseCsvAsItStands } from './csv.js';
 import { parseJsonLossless } from './json.js';
 import type { SweepLayout } from './layout.js';
 
@@ -34,14 +35,65 @@ export interface SweepAggregates {
   /** Every registry/experiments.csv, per branch ('' = ring root), parsed by header name. */
   registries: RegistryTable[];
   jobManifests: JobManifestFile[];
+  /** Read as it stands (see ReadAggregatesOptions): what was left out of the catalog, by file and row. */
+  warnings?: string[];
+  /** Aggregate files whose bytes are not valid UTF-8 (their text holds U+FFFD where those bytes were). */
+  invalidUtf8?: string[];
+}
+
+export interface ReadAggregatesOptions {
+  /**
+   * The sweep can't change any more (crashed: old and quiet) and is synced as it stands: a torn or
+   * damaged aggregate file is not "still being written" but permanent damage. Its complete rows are
+   * kept, the rest is reported in `warnings`; a summary or job manifest that is not valid JSON is left
+   * out of the catalog (reported too). The files themselves are stored byte for byte all the same.
+   */
+  asItStands?: boolean;
 }
 
 /**
  * Read a sweep's aggregate files. Throws SyncError('not-ready') when any of them is half-written, so a
  * caller never stores a prefix of a file bilancio is rewriting.
  */
-export async function readAggregates(sweepDir: string, layout: SweepLayout): Promise<SweepAggregates> {
-  const [comparisonText, summaryRaw] = await Promise.all([
+export async function readAggregates(
+  sweepDir: string,
+  layout: SweepLayout,
+  options: ReadAggregatesOptions = {},
+): Promise<SweepAggregates> {
+  const warnings: string[] = [];
+  const invalidUtf8: string[] = [];
+  const decode = (buf: Buffer, rel: string): string => {
+    try {
+      return STRICT_UTF8.decode(buf);
+    } catch {
+      invalidUtf8.push(rel);
+      return buf.toString('utf8');
+    }
+  };
+  const csv = (text: string, rel: string) => {
+    if (!options.asItStands) return parseCsv(text, rel);
+    const read = parseCsvAsItStands(text, rel);
+    warnings.push(...read.warnings);
+    return read.table;
+  };
+  /** A JSON file; as it stands, one that is torn or not JSON is left out (null) with a warning. */
+  const json = <T>(read: () => T): T | null => {
+    try {
+      return read();
+    } catch (e) {
+      if (
+        !options.asItStands ||
+        !isSyncError(e) ||
+        (e.category !== 'not-ready' && e.category !== 'integrity')
+      )
+        throw e;
+      warnings.push(
+        `${e.message.replace(' is still being written (', ' is torn (')}: it was not catalogued (the file is stored as it is)`,
+      );
+      return null;
+    }
+  };
+  const [comparisonBytes, summaryBytes] = await Promise.all([
     readOptional(sweepDir, layout.comparisonPath),
     readOptional(sweepDir, 'aggregate/summary.json'),
   ]);
@@ -49,30 +101,47 @@ export async function readAggregates(sweepDir: string, layout: SweepLayout): Pro
     layout.registries.map(async (r) => ({
       branch: r.branch,
       path: r.path,
-      table: parseCsv(await readFile(join(sweepDir, r.path), 'utf8'), r.path),
+      table: csv(decode(await readFile(join(sweepDir, r.path)), r.path), r.path),
     })),
   );
-  const jobManifests = await Promise.all(layout.jobManifests.map((p) => readJobManifest(sweepDir, p)));
-  return {
+  const jobManifests = (
+    await Promise.all(
+      layout.jobManifests.map(async (p) => {
+        const raw = decode(await readFile(join(sweepDir, p)), p);
+        return json(() => jobManifestOf(p, raw));
+      }),
+    )
+  ).filter((m): m is JobManifestFile => m !== null);
+  const summaryRaw = summaryBytes === null ? null : decode(summaryBytes, 'aggregate/summary.json');
+  const summaryData =
+    summaryRaw === null ? null : json(() => parseJsonLossless(summaryRaw, 'aggregate/summary.json'));
+  const out: SweepAggregates = {
     comparison:
-      comparisonText === null
-        ? null
-        : { path: layout.comparisonPath, table: parseCsv(comparisonText, layout.comparisonPath) },
-    summary:
-      summaryRaw === null
+      comparisonBytes === null
         ? null
         : {
-            path: 'aggregate/summary.json',
-            raw: summaryRaw,
-            data: parseJsonLossless(summaryRaw, 'aggregate/summary.json'),
+            path: layout.comparisonPath,
+            table: csv(decode(comparisonBytes, layout.comparisonPath), layout.comparisonPath),
           },
+    summary:
+      summaryRaw === null || summaryData === null
+        ? null
+        : { path: 'aggregate/summary.json', raw: summaryRaw, data: summaryData },
     registries,
     jobManifests,
   };
+  if (warnings.length > 0) out.warnings = warnings;
+  if (invalidUtf8.length > 0) out.invalidUtf8 = invalidUtf8;
+  return out;
 }
 
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 export async function readJobManifest(sweepDir: string, path: string): Promise<JobManifestFile> {
-  const raw = await readFile(join(sweepDir, path), 'utf8');
+  return jobManifestOf(path, await readFile(join(sweepDir, path), 'utf8'));
+}
+
+function jobManifestOf(path: string, raw: string): JobManifestFile {
   const data = parseJsonLossless(raw, path);
   const status =
     data !== null && typeof data === 'object' && !Array.isArray(data) && typeof data.status === 'string'
@@ -93,9 +162,9 @@ export function countRegistryRows(from: SweepAggregates | { aggregates: SweepAgg
   return a.registries.reduce((n, r) => n + r.table.rows.length, 0);
 }
 
-async function readOptional(dir: string, rel: string): Promise<string | null> {
+async function readOptional(dir: string, rel: string): Promise<Buffer | null> {
   try {
-    return await readFile(join(dir, rel), 'utf8');
+    return await readFile(join(dir, rel));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw e;

@@ -66,13 +66,13 @@ export async function assessCompletion(
   });
 
   // A cut-off file means bilancio is writing it now, unless nothing moved for staleMs: then it crashed
-  // mid-write and the file will stay cut off.
+  // mid-write and the file will stay cut off — permanent damage, synced only as it stands (on request).
   const cutOff = (message: string) =>
     age < staleMs
       ? result('running', message, null)
       : result(
           'incomplete',
-          `${message}, but nothing was written for ${ago}: the sweep probably crashed`,
+          `${message.replace(' is still being written (', ' is torn (')}, and nothing was written for ${ago}: the sweep probably crashed, so it will stay so`,
           null,
         );
 
@@ -84,7 +84,8 @@ export async function assessCompletion(
       if (!manifest || s.mtimeMs > manifest.mtimeMs) manifest = { ...m, mtimeMs: s.mtimeMs };
     }
   } catch (e) {
-    if (isSyncError(e) && e.category === 'not-ready') return cutOff(e.message);
+    if (isSyncError(e) && (e.category === 'not-ready' || e.code === 'sweep-damaged'))
+      return cutOff(e.message);
     throw e;
   }
   if (manifest?.status === 'failed') {
@@ -103,7 +104,10 @@ export async function assessCompletion(
     const summary = await readOptional(join(sweepDir, 'aggregate/summary.json'));
     if (summary !== null) parseJsonLossless(summary, 'aggregate/summary.json');
   } catch (e) {
-    if (isSyncError(e) && e.category === 'not-ready') return cutOff(e.message);
+    // Damage (a row with too many cells, text that is no JSON) may be a rewrite in progress while the
+    // sweep is young; once it is old and quiet it is permanent, and the sweep can be synced as it stands.
+    if (isSyncError(e) && (e.category === 'not-ready' || e.code === 'sweep-damaged'))
+      return cutOff(e.message);
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
       return result(
         'running',

@@ -17,6 +17,45 @@ import type { CsvRow, CsvTable } from '../model/types.js';
  * from a complete one; the settle window of the completion check covers that case.
  */
 export function parseCsv(text: string, file = 'CSV file'): CsvTable {
+  return parseCsvChecked(text, file, null);
+}
+
+/**
+ * Parse a CSV file that can't change any more (a crashed sweep, old and quiet) as it stands: a torn
+ * end (a last line cut off, an unclosed quote, a short last row) and damaged rows (too few or too many
+ * cells) are left out and reported in `warnings` (file and row), the complete rows are kept. The file
+ * itself is stored byte for byte; only the catalog misses the torn part.
+ */
+export function parseCsvAsItStands(text: string, file = 'CSV file'): { table: CsvTable; warnings: string[] } {
+  const warnings: string[] = [];
+  let body = text;
+  if (body.trim() === '') {
+    warnings.push(`${file} is empty: nothing of it was catalogued (the file is stored as it is)`);
+    return { table: { header: [], rows: [] }, warnings };
+  }
+  const cut = (why: string) => {
+    const end = body.lastIndexOf('\n', body.length - 2);
+    const dropped = body.length - (end + 1);
+    body = body.slice(0, end + 1);
+    warnings.push(`${file} is torn (${why}): its last ${dropped} characters were not catalogued`);
+  };
+  if (!body.endsWith('\n')) cut('its last line is not terminated');
+  // An unclosed quote swallows every line after it: drop whole lines from the end until it parses.
+  for (let i = 0; i < 10_000 && body !== ''; i++) {
+    try {
+      const table = parseCsvChecked(body, file, warnings);
+      return { table, warnings };
+    } catch (e) {
+      if (!(e instanceof SyncError && e.code === 'csv-unclosed-quote')) throw e;
+      cut('a quoted cell is not closed');
+    }
+  }
+  warnings.push(`${file} has no complete line: nothing of it was catalogued (the file is stored as it is)`);
+  return { table: { header: [], rows: [] }, warnings };
+}
+
+/** `lenient`: null = strict (throw); an array = leave out torn or damaged rows and report them there. */
+function parseCsvChecked(text: string, file: string, lenient: string[] | null): CsvTable {
   const notReady = (why: string) =>
     new SyncError(
       'not-ready',
@@ -24,6 +63,7 @@ export function parseCsv(text: string, file = 'CSV file'): CsvTable {
       'bilancio rewrites this file after every pair; wait until the sweep is finished and quiet.',
     );
 
+  if (lenient && text.trim() === '') return { header: [], rows: [] };
   if (text.trim() === '') throw notReady('it is empty');
   if (!text.endsWith('\n')) throw notReady('its last line is not terminated');
 
@@ -36,25 +76,43 @@ export function parseCsv(text: string, file = 'CSV file'): CsvTable {
       skip_empty_lines: true,
     });
   } catch (e) {
-    if (e instanceof CsvError && e.code === 'CSV_QUOTE_NOT_CLOSED')
+    if (e instanceof CsvError && e.code === 'CSV_QUOTE_NOT_CLOSED') {
+      if (lenient)
+        throw new SyncError('not-ready', `${file}: a quoted cell is not closed`, undefined, {
+          code: 'csv-unclosed-quote',
+        });
       throw notReady('a quoted cell is not closed');
+    }
     throw new SyncError('integrity', `${file} is not a valid CSV file: ${(e as Error).message}`, undefined, {
       cause: e,
+      code: 'sweep-damaged',
     });
   }
 
   const header = records[0];
+  if (!header && lenient) return { header: [], rows: [] };
   if (!header) throw notReady('it has no header line');
   const seen = new Set<string>();
   for (const name of header) {
     // Rows are keyed by header name, so a repeated name would silently lose a column.
-    if (seen.has(name)) throw new SyncError('integrity', `${file} has the column "${name}" twice`);
+    if (seen.has(name))
+      throw new SyncError('integrity', `${file} has the column "${name}" twice`, undefined, {
+        code: 'sweep-damaged',
+      });
     seen.add(name);
   }
 
   const rows: CsvRow[] = [];
   for (let i = 1; i < records.length; i++) {
     const cells = records[i]!;
+    if (lenient && cells.length !== header.length) {
+      lenient.push(
+        i === records.length - 1 && cells.length < header.length
+          ? `${file} is torn: its last row (row ${i}) has ${cells.length} of ${header.length} cells and was not catalogued`
+          : `${file} row ${i} has ${cells.length} cells but the header has ${header.length}: it was not catalogued`,
+      );
+      continue;
+    }
     if (cells.length < header.length) {
       // Only the last row can be a prefix of a row being written; a short row elsewhere is damage.
       if (i === records.length - 1)
@@ -62,12 +120,16 @@ export function parseCsv(text: string, file = 'CSV file'): CsvTable {
       throw new SyncError(
         'integrity',
         `${file} row ${i} has ${cells.length} cells but the header has ${header.length}`,
+        undefined,
+        { code: 'sweep-damaged' },
       );
     }
     if (cells.length > header.length) {
       throw new SyncError(
         'integrity',
         `${file} row ${i} has ${cells.length} cells but the header has ${header.length}`,
+        undefined,
+        { code: 'sweep-damaged' },
       );
     }
     rows.push(toRow(header, cells));

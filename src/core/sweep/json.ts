@@ -42,7 +42,12 @@ class Parser {
   }
 
   bad(why: string): SyncError {
-    return new SyncError('integrity', `${this.file} is not valid JSON: ${why} at character ${this.pos}`);
+    return new SyncError(
+      'integrity',
+      `${this.file} is not valid JSON: ${why} at character ${this.pos}`,
+      undefined,
+      { code: 'sweep-damaged' },
+    );
   }
 
   /** Running off the end means the writer has not finished; anything else is damage. */

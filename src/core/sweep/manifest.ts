@@ -3,6 +3,7 @@ import { createReadStream, type Dirent, lstatSync, readlinkSync, type Stats } fr
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SyncError } from '../model/errors.js';
+import { fromOsError, isOsError } from '../model/osErrors.js';
 import type { FileEntry } from '../model/types.js';
 
 /** What is remembered about a file to skip re-hashing it: keyed by sweep-relative path. */
@@ -233,9 +234,7 @@ function fsError(e: unknown, path: string, sweepDir?: string): SyncError {
       changed(path).hint,
     );
   }
-  if (code === 'EACCES' || code === 'EPERM') {
-    return new SyncError('usage', `cannot read ${path}: permission denied`, 'Check the file permissions.');
-  }
+  if (isOsError(e)) return fromOsError(e, { path, doing: 'reading the sweep', role: 'argument' });
   return new SyncError('internal', `cannot read ${path}: ${(e as Error).message}`, undefined, { cause: e });
 }
 

@@ -12,6 +12,20 @@ import type { FailurePlan, SweepStates } from './SweepStates.js';
 /** Most setTimeout can wait (about 24.8 days). */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** How the reason of a failed sweep starts when no automatic retry can succeed (see isPermanent). */
+export const PERMANENT_REASON = 'waiting cannot fix this: ';
+
+/**
+ * Codes of failures that no retry can fix without someone changing the sweep folder: the preflight's
+ * refusal (names, links, unreadable files, cells no catalog takes) and damaged aggregate files.
+ */
+const PERMANENT_CODES = new Set(['sweep-preflight', 'sweep-damaged']);
+
+/** A failure that waiting can't fix: a usage error or one of PERMANENT_CODES. */
+export function isPermanent(err: SyncError): boolean {
+  return err.category === 'usage' || PERMANENT_CODES.has(err.code);
+}
+
 export interface RetrySchedulerOptions {
   states: SweepStates;
   policy: RetryPolicy;
@@ -26,13 +40,13 @@ export class RetryScheduler {
 
   constructor(private readonly options: RetrySchedulerOptions) {}
 
-  /** The follow-up of a failed attempt (see PlanFailure): a usage error is not retried by itself. */
+  /** The follow-up of a failed attempt (see PlanFailure): a failure waiting can't fix is not retried by itself. */
   readonly plan = (failures: number, err: SyncError): FailurePlan => {
-    const delay =
-      err.category === 'usage' ? null : nextRetryDelay(failures, this.options.policy, this.options.random);
+    if (isPermanent(err))
+      return { nextRetryAt: null, reason: `${PERMANENT_REASON}${err.message}`, exhausted: true };
+    const delay = nextRetryDelay(failures, this.options.policy, this.options.random);
     if (delay === null) {
-      const reason =
-        err.category === 'usage' ? err.message : `gave up after ${failures} failed attempts: ${err.message}`;
+      const reason = `gave up after ${failures} failed attempts: ${err.message}`;
       return { nextRetryAt: null, reason, exhausted: true };
     }
     return { nextRetryAt: new Date(Date.now() + delay).toISOString(), reason: err.message, exhausted: false };
@@ -48,6 +62,8 @@ export class RetryScheduler {
     this.cancel(row.path);
     let at = row.nextRetryAt ? Date.parse(row.nextRetryAt) : Number.NaN;
     if (Number.isNaN(at)) {
+      if (row.stateReason?.startsWith(PERMANENT_REASON)) return; // waiting can't fix it: a retry by hand
+
       const { policy, random, states } = this.options;
       const delay = nextRetryDelay(Math.max(1, row.attempts), policy, random);
       if (delay === null || row.attempts >= policy.maxAttempts) return; // waits for a retry by hand

@@ -15,7 +15,13 @@ export type Route =
 export function parseRoute(hash: string): Route {
   const raw = hash.replace(/^#/, '');
   const [pathPart = '', queryPart = ''] = raw.split('?', 2);
-  const parts = pathPart.split('/').filter(Boolean).map(decodeURIComponent);
+  let parts: string[];
+  try {
+    parts = pathPart.split('/').filter(Boolean).map(decodeURIComponent);
+  } catch {
+    // A hand-typed address with a stray `%`: not a route we know, so the overview.
+    return { view: 'overview' };
+  }
   const query = new URLSearchParams(queryPart);
   switch (parts[0]) {
     case 'activity':

@@ -23,14 +23,17 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import type { ApiRole } from './roles.js';
+import type { ApiIdentity, ApiRole } from './roles.js';
 import { BadRequest, filters, ident, orderBy, selectList, window } from './sql.js';
 
 export interface PostgrestDoubleOptions {
   /** The real database the requests run against (a superuser or a member of the API roles). */
   databaseUrl: string;
-  /** API key → role, e.g. { 'service-key': 'service_role', 'anon-key': 'anon' }. */
-  keys: Record<string, ApiRole>;
+  /**
+   * API key → role, e.g. { 'service-key': 'service_role', 'anon-key': 'anon' }, or → a user:
+   * { 'alice-key': { role: 'authenticated', sub: '<uuid>' } }.
+   */
+  keys: Record<string, ApiRole | ApiIdentity>;
   /** Rows per response at most (PostgREST db-max-rows; Supabase's default "Max rows" is 1000). */
   maxRows?: number;
 }
@@ -89,7 +92,7 @@ export async function startPostgrestDouble(options: PostgrestDoubleOptions): Pro
 async function handle(
   req: IncomingMessage,
   pool: pg.Pool,
-  keys: Record<string, ApiRole>,
+  keys: Record<string, ApiRole | ApiIdentity>,
   maxRows: number,
 ): Promise<Reply> {
   const body = await readBody(req);
@@ -100,8 +103,10 @@ async function handle(
       hint: 'No `apikey` request header or url param was found.',
     });
   }
-  const role = keys[apikey];
-  if (!role) {
+  const entry = keys[apikey];
+  const identity: ApiIdentity | undefined = typeof entry === 'string' ? { role: entry } : entry;
+  const role = identity?.role;
+  if (!identity || !role) {
     return json(401, {
       message: 'Invalid API key',
       hint: 'Double check your Supabase `anon` or `service_role` API key.',
@@ -122,7 +127,7 @@ async function handle(
   const name = match[2] ?? '';
   const method = req.method ?? 'GET';
 
-  return inTransaction(pool, role, method === 'GET' || method === 'HEAD', async (client) => {
+  return inTransaction(pool, identity, method === 'GET' || method === 'HEAD', async (client) => {
     try {
       if (match[1]) {
         if (method !== 'POST')
@@ -166,7 +171,7 @@ async function handle(
 /** One transaction per request, as PostgREST: role and claims set locally, committed unless it failed. */
 async function inTransaction(
   pool: pg.Pool,
-  role: ApiRole,
+  identity: ApiIdentity,
   readOnly: boolean,
   work: (client: pg.PoolClient) => Promise<Reply>,
 ): Promise<Reply> {
@@ -176,7 +181,11 @@ async function inTransaction(
     await client.query(
       `select set_config('role', $1, true), set_config('request.jwt.claims', $2, true),
               set_config('statement_timeout', $3, true)`,
-      [role, JSON.stringify({ role }), STATEMENT_TIMEOUTS[role]],
+      [
+        identity.role,
+        JSON.stringify(identity.sub ? { role: identity.role, sub: identity.sub } : { role: identity.role }),
+        STATEMENT_TIMEOUTS[identity.role],
+      ],
     );
     const reply = await work(client);
     await client.query(reply.status < 400 ? 'COMMIT' : 'ROLLBACK');

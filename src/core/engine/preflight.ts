@@ -1,0 +1,272 @@
+/**
+ * Checks a sync makes before the first byte is uploaded, so that a sweep the destinations can't take is
+ * refused whole, with every problem listed at once, and nothing is left behind in the store.
+ *
+ * What is refused (SyncError 'usage', code `sweep-preflight`: the sweep folder must be fixed; waiting
+ * can't help, so watch mode does not retry it by itself):
+ * - a file or folder name an archive can't hold or a restore would refuse (see memberPathProblem:
+ *   backslashes, control characters, …), a name that is not valid UTF-8 (Node shows those bytes as
+ *   U+FFFD, so the file can't even be opened by that name), and a name whose object key is too long for
+ *   S3 (1024 bytes, less room for the store prefix and for a kept revision's `revisions/{n}/`);
+ * - a symbolic link (bilancio writes none; Bilancio Sync neither follows nor stores links);
+ * - a file that can't be opened for reading, or a folder that can't be listed;
+ * - a catalog key the catalog can't index (a run_id longer than MAX_KEY_BYTES).
+ *
+ * What is cleaned, with a warning naming file, row and column (the archive and the loose objects keep the
+ * original bytes; only the catalog's copy of the cell differs):
+ * - NUL characters in a CSV cell or header, or in a string or key of summary.json / a job manifest:
+ *   PostgreSQL text and jsonb can't hold U+0000 (error 22P05), so they are dropped in the catalog;
+ * - bytes that are not valid UTF-8 in an aggregate file: the catalog holds U+FFFD in their place.
+ * Everything else (other control characters, long cells) PostgreSQL, SQLite and PostgREST take as is.
+ */
+import type { Dirent } from 'node:fs';
+import { lstat, open, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { memberPathProblem } from '../archive/memberPath.js';
+import { SyncError } from '../model/errors.js';
+import { fileKey } from '../model/keys.js';
+import type { CsvRow, CsvTable, Json } from '../model/types.js';
+import type { SweepAggregates } from '../sweep/aggregates.js';
+
+export interface PreflightProblem {
+  /** Sweep-relative path of the file (or folder) concerned. */
+  file: string;
+  /** 1-based data row (the header is row 0), when the problem is in a cell. */
+  row?: number;
+  column?: string;
+  problem: string;
+}
+
+/** S3 allows 1024 bytes per key; the rest is room for a store prefix and `revisions/{n}/`. */
+export const MAX_OBJECT_KEY_BYTES = 900;
+/** A btree index entry in PostgreSQL holds at most ~2700 bytes; run_id is part of a primary key. */
+export const MAX_KEY_BYTES = 2000;
+/** Files opened at once by the readability check. */
+const OPEN_CONCURRENCY = 32;
+/** Locations listed per file and kind of cleaning in one warning. */
+const MAX_LOCATIONS = 5;
+
+/**
+ * Every name, link and readability problem of the files under `root` (the sweep folder), in path order.
+ * A file that disappears meanwhile is not a problem here (the sync will notice a changed sweep).
+ */
+export async function checkSweepFiles(root: string, sweep: string): Promise<PreflightProblem[]> {
+  const problems: PreflightProblem[] = [];
+  const files: string[] = [];
+  const walk = async (rel: string): Promise<void> => {
+    let dirents: Dirent[];
+    try {
+      dirents = await readdir(rel ? join(root, rel) : root, { withFileTypes: true });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' && rel !== '') return;
+      problems.push({ file: rel || '.', problem: `the folder can't be listed (${errnoText(e)})` });
+      return;
+    }
+    const subdirs: string[] = [];
+    for (const d of dirents) {
+      const path = rel ? `${rel}/${d.name}` : d.name;
+      const nameProblem = namingProblem(sweep, path, d.name);
+      if (nameProblem) problems.push({ file: path, problem: nameProblem });
+      let kind: 'file' | 'dir' | 'link' | 'other' = d.isFile()
+        ? 'file'
+        : d.isDirectory()
+          ? 'dir'
+          : d.isSymbolicLink()
+            ? 'link'
+            : 'other';
+      if (kind === 'other') {
+        // Some file systems report no entry type.
+        try {
+          const s = await lstat(join(root, path));
+          kind = s.isFile() ? 'file' : s.isDirectory() ? 'dir' : s.isSymbolicLink() ? 'link' : 'other';
+        } catch {
+          continue;
+        }
+      }
+      if (kind === 'dir') subdirs.push(path);
+      else if (kind === 'link')
+        problems.push({
+          file: path,
+          problem: 'is a symbolic link (bilancio writes none; links are neither followed nor stored)',
+        });
+      else if (kind === 'file' && !nameProblem) files.push(path);
+    }
+    await Promise.all(subdirs.map(walk));
+  };
+  await walk('');
+
+  let next = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const path = files[next++]!;
+      try {
+        const handle = await open(join(root, path), 'r');
+        await handle.close();
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        problems.push({ file: path, problem: `can't be opened for reading (${errnoText(e)})` });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(OPEN_CONCURRENCY, files.length) }, worker));
+  return problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+}
+
+function namingProblem(sweep: string, path: string, name: string): string | undefined {
+  if (name.includes('\uFFFD')) return 'its name is not valid UTF-8, so it can be neither stored nor restored';
+  const member = memberPathProblem(path);
+  if (member) return `its name ${member}, which an archive can't hold`;
+  const keyBytes = Buffer.byteLength(fileKey(sweep, path));
+  if (keyBytes > MAX_OBJECT_KEY_BYTES)
+    return `its path is too long for an object key (${keyBytes} bytes, at most ${MAX_OBJECT_KEY_BYTES})`;
+  return undefined;
+}
+
+function errnoText(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  if (err.code === 'EACCES' || err.code === 'EPERM') return `${err.code}: permission denied`;
+  return err.code
+    ? `${err.code}: ${err.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '')}`
+    : err.message;
+}
+
+export interface CleanedPayload {
+  aggregates: SweepAggregates;
+  /** What the catalog holds differently from the files (the files are stored as they are). */
+  warnings: string[];
+  problems: PreflightProblem[];
+}
+
+/**
+ * The aggregates as the catalog can take them: NULs dropped (cells, headers, JSON strings and keys),
+ * invalid UTF-8 reported; plus the cells no catalog can take (problems). The input is not changed.
+ */
+export function cleanCatalogPayload(aggregates: SweepAggregates): CleanedPayload {
+  const warnings: string[] = [];
+  const problems: PreflightProblem[] = [];
+  const invalid = new Set(aggregates.invalidUtf8 ?? []);
+
+  const cleanTable = (file: string, table: CsvTable, keyColumn: string | null): CsvTable => {
+    const nul: string[] = [];
+    const replaced: string[] = [];
+    const header = table.header.map((h) => {
+      if (h.includes('\u0000')) nul.push(`the header's column "${dropNul(h)}"`);
+      if (invalid.has(file) && h.includes('\uFFFD')) replaced.push(`the header's column "${dropNul(h)}"`);
+      return dropNul(h);
+    });
+    const renamed = header.some((h, i) => h !== table.header[i]);
+    if (renamed && new Set(header).size !== header.length)
+      problems.push({ file, row: 0, problem: 'two column names differ only by NUL characters' });
+    const rows = table.rows.map((row, r) => {
+      let out: CsvRow | null = null;
+      table.header.forEach((name, c) => {
+        const v = row[name] ?? null;
+        const column = header[c]!;
+        if (v !== null && invalid.has(file) && v.includes('\uFFFD'))
+          replaced.push(`row ${r + 1} column "${column}"`);
+        if (keyColumn === name && v !== null && Buffer.byteLength(v) > MAX_KEY_BYTES)
+          problems.push({
+            file,
+            row: r + 1,
+            column,
+            problem: `the ${column} is ${Buffer.byteLength(v)} bytes long; the catalog indexes at most ${MAX_KEY_BYTES}`,
+          });
+        if ((v !== null && v.includes('\u0000')) || renamed) {
+          out ??= renamed ? {} : { ...row };
+          if (v !== null && v.includes('\u0000')) nul.push(`row ${r + 1} column "${column}"`);
+          const cleaned = v === null ? null : dropNul(v);
+          Object.defineProperty(out, column, {
+            value: cleaned === '' ? null : cleaned,
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
+        }
+      });
+      return out ?? row;
+    });
+    warn(file, nul, 'NUL characters', 'were dropped in the catalog (PostgreSQL text cannot hold them)');
+    warn(file, replaced, 'bytes that are not valid UTF-8', 'are U+FFFD in the catalog');
+    return nul.length === 0 ? table : { header, rows };
+  };
+
+  const cleanJson = (file: string, value: Json): Json => {
+    const nul: string[] = [];
+    const replaced: string[] = [];
+    const walk = (v: Json, at: string): Json => {
+      if (typeof v === 'string') {
+        if (invalid.has(file) && v.includes('\uFFFD')) replaced.push(at || 'the value');
+        if (!v.includes('\u0000')) return v;
+        nul.push(at || 'the value');
+        return dropNul(v);
+      }
+      if (v === null || typeof v !== 'object') return v;
+      if (Array.isArray(v)) return v.map((x, i) => walk(x, `${at}[${i}]`));
+      const out: Record<string, Json> = {};
+      for (const [k, x] of Object.entries(v)) {
+        const key = dropNul(k);
+        if (key !== k) nul.push(`the key ${at ? `${at}.` : ''}${key}`);
+        Object.defineProperty(out, key, {
+          value: walk(x, at ? `${at}.${key}` : key),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      }
+      return out;
+    };
+    const cleaned = walk(value, '');
+    warn(file, nul, 'NUL characters', 'were dropped in the catalog (PostgreSQL jsonb cannot hold them)');
+    warn(file, replaced, 'bytes that are not valid UTF-8', 'are U+FFFD in the catalog');
+    return nul.length === 0 ? value : cleaned;
+  };
+
+  const warn = (file: string, where: string[], what: string, done: string) => {
+    if (where.length === 0) return;
+    const shown = where.slice(0, MAX_LOCATIONS).join(', ');
+    const more = where.length > MAX_LOCATIONS ? ` and ${where.length - MAX_LOCATIONS} more` : '';
+    warnings.push(`${file}: ${what} in ${shown}${more} ${done}; the file is stored byte for byte`);
+  };
+
+  const out: SweepAggregates = {
+    ...aggregates,
+    comparison: aggregates.comparison && {
+      path: aggregates.comparison.path,
+      table: cleanTable(aggregates.comparison.path, aggregates.comparison.table, null),
+    },
+    summary: aggregates.summary && {
+      ...aggregates.summary,
+      data: cleanJson(aggregates.summary.path, aggregates.summary.data),
+    },
+    registries: aggregates.registries.map((r) => ({ ...r, table: cleanTable(r.path, r.table, 'run_id') })),
+    jobManifests: aggregates.jobManifests.map((m) => ({ ...m, data: cleanJson(m.path, m.data) })),
+  };
+  // Files not read as text at all (torn beyond use) have no cells to clean but still hold other bytes.
+  for (const file of invalid) {
+    if (!warnings.some((w) => w.startsWith(`${file}:`)))
+      warnings.push(`${file} is not valid UTF-8 text; the file is stored byte for byte`);
+  }
+  return { aggregates: out, warnings, problems };
+}
+
+function dropNul(s: string): string {
+  return s.includes('\u0000') ? s.replaceAll('\u0000', '') : s;
+}
+
+/** One error for every problem found before uploading (nothing was uploaded). */
+export function preflightError(sweep: string, problems: PreflightProblem[]): SyncError {
+  const lines = problems.map((p) => {
+    const where = [p.file, p.row !== undefined ? `row ${p.row}` : '', p.column ? `column "${p.column}"` : '']
+      .filter(Boolean)
+      .join(', ');
+    return `  ${where}: ${p.problem}`;
+  });
+  const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+  return new SyncError(
+    'usage',
+    `${sweep} can't be synced as it is (${count}; nothing was uploaded):\n${lines.join('\n')}`,
+    'Rename, remove or fix the permissions of the files listed, then sync again.',
+    { code: 'sweep-preflight' },
+  );
+}
