@@ -60,23 +60,46 @@ export interface OpenSqliteOptions {
   recovery: string;
 }
 
+/** How long an open keeps trying while another process holds the file's lock (as busy_timeout does). */
+const OPEN_BUSY_MS = 5000;
+
 export function openSqliteDatabase(file: string, options: OpenSqliteOptions): SqliteDb {
+  const deadline = Date.now() + OPEN_BUSY_MS;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return openOnce(file, options);
+    } catch (e) {
+      // SQLite answers SQLITE_BUSY at once, without waiting for busy_timeout, where waiting could deadlock:
+      // two processes switching a brand-new file to WAL, or both upgrading a read to a write. Nothing was
+      // written; open again after a short, growing pause.
+      if (!BUSY.has(sqliteCode(e)) || Date.now() >= deadline) {
+        throw sqliteError(e, file, options.what, options.recovery);
+      }
+      Atomics.wait(PAUSE, 0, 0, Math.min(200, 10 * 2 ** attempt) * (0.5 + Math.random() / 2));
+    }
+  }
+}
+
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
+function openOnce(file: string, options: OpenSqliteOptions): SqliteDb {
   let db: SqliteDb | undefined;
   try {
     mkdirSync(dirname(file), { recursive: true });
     const nativeBinding = sqliteNativeBinding();
     db = nativeBinding ? new Database(file, { nativeBinding }) : new Database(file);
+    // Another process (CLI next to the app) may hold the write lock for a moment. Set first: switching a
+    // new file to WAL takes that lock too.
+    db.pragma('busy_timeout = 5000');
     // journal_mode is the first statement that reads the header: a non-database file fails here.
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${options.synchronous}`);
-    // Another process (CLI next to the app) may hold the write lock for a moment.
-    db.pragma('busy_timeout = 5000');
     db.pragma('foreign_keys = ON');
     migrate(db, file, options);
     return db;
   } catch (e) {
     db?.close();
-    throw sqliteError(e, file, options.what, options.recovery);
+    throw e;
   }
 }
 
@@ -96,12 +119,15 @@ export function migrate(db: SqliteDb, file: string, options: Pick<OpenSqliteOpti
     );
   }
   for (const m of options.migrations.slice(current)) {
+    // IMMEDIATE: the write lock is taken before the version is read again, so two processes opening a new
+    // file at once apply each migration once (the second finds it applied) instead of both trying.
     db.transaction(() => {
+      if ((db.pragma('user_version', { simple: true }) as number) >= m.version) return;
       if (typeof m.up === 'string') db.exec(m.up);
       else m.up(db);
       // user_version lives in the header page, so it commits (or rolls back) with the migration.
       db.pragma(`user_version = ${m.version}`);
-    })();
+    }).immediate();
   }
 }
 
