@@ -12,7 +12,7 @@ import { SyncError } from '../../src/core/model/errors.js';
 import { SafeStorageSecretStore } from '../../src/main/secrets/SafeStorageSecretStore.js';
 import { fakeSafeStorage } from './support/fakeSafeStorage.js';
 
-const SECRET = 'sb_secret_0123456789abcdefghijkl';
+const SECRET = 'test-only-not-a-real-secret-0001';
 
 describe('SafeStorageSecretStore', () => {
   let dir: string;
