@@ -67,6 +67,10 @@ export class S3ObjectStore implements ObjectStore {
     this.description = `S3 bucket "${this.bucket}" at ${this.host}${this.prefix ? ` (prefix ${this.prefix})` : ''}`;
     const retries = config.retries ?? 4;
     const agentOptions = { keepAlive: true, maxSockets: 32 };
+    // The SDK version is pinned (package.json) and runs on Node 20; its warning is about SDK releases after
+    // January 2027 needing Node 22. Printed on every S3 command's stderr it reads as a fault of ours, so it
+    // is switched off unless the user set the variable themselves (README, limits).
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     this.client = new S3Client({
       region: config.region,
       ...(config.endpoint ? { endpoint: config.endpoint } : {}),
