@@ -1,22 +1,82 @@
-// The built CLI (`npm run build` → out/cli/): bin/bilancio-sync.js runs it without tsx. Node 20 ESM, every
-// dependency left to node_modules (as installed), the engine process as a second entry (OffloadedEngine
-// forks out/cli/engineHost.js). Unminified: stack traces stay readable.
-import { resolve } from 'node:path';
-import { defineConfig } from 'vite';
+// The built CLI (`npm run build` → out/cli/): bin/bilancio-sync.js runs it without tsx. Node 20 ESM, the
+// engine process as a second entry (OffloadedEngine forks out/cli/engineHost.js). Unminified: stack traces
+// stay readable.
+//
+// Start-up is most of a short command's time, so:
+// - The pure-JS packages every command loads are bundled in (START_UP_PACKAGES): zod alone is ~100 files,
+//   and resolving, reading and compiling each of them cost more than parsing the few kB of it the CLI uses
+//   (rollup keeps only those). Every other dependency stays in node_modules, as installed: native addons
+//   (better-sqlite3, the keychain), and the big ones only some commands load, through import() (the AWS
+//   SDK, pg, supabase-js, fastify, chokidar, tar, archiver), which then become chunks of their own.
+// - Few chunks, each read once: a command loads main.js, then the program (commander and the commands),
+//   then the service — and every further file is one more read. So the engine, the service and the local
+//   backends are one `core` chunk; zod one chunk; the few modules the program and the core share (errors,
+//   the settings table, exit codes) `cli-base`; the version its own (all `--version` loads). The AWS SDK
+//   store, the PostgreSQL and Supabase catalogs and the browser-mode server stay chunks loaded on use.
+// - out/cli/sources.json lists the source files the build was made of: the bin compares their mtimes with
+//   the build's (a stale build runs the source instead) without walking all of src/.
+import { relative, resolve } from 'node:path';
+import { defineConfig, type Plugin } from 'vite';
+
+const ROOT = import.meta.dirname;
+
+/** Pure JS, loaded by every command (or by most): bundled. */
+const START_UP_PACKAGES = ['zod', 'commander', 'dotenv', 'env-paths', 'csv-parse'];
+
+/** Chunk groups, by module path (the first match in priority order wins). */
+const CHUNKS = [
+  { name: 'version', test: /\/src\/core\/engine\/version\.ts$|\/package\.json$/, priority: 4 },
+  {
+    name: 'cli-base',
+    test: /\/src\/(shared\/constants|core\/model\/errors|core\/config\/settingsRegistry|core\/watch\/pause)\.ts$/,
+    priority: 3,
+  },
+  { name: 'zod', test: /\/node_modules\/zod\//, priority: 2 },
+  {
+    name: 'core',
+    test: /\/src\/(shared|core\/(?!stores\/(S3|s3|Postgres|pg|Supabase|supabase)))[^?]*$/,
+    priority: 1,
+  },
+];
+
+/** Writes sources.json: the repository-relative paths of the modules of this build outside node_modules. */
+function listSources(): Plugin {
+  return {
+    name: 'bilancio-list-sources',
+    generateBundle() {
+      const sources = [...this.getModuleIds()]
+        .filter((id) => !id.startsWith('\0') && !id.includes('/node_modules/') && id.startsWith(ROOT))
+        .map((id) => relative(ROOT, id.replace(/\?.*$/, '')))
+        .sort();
+      this.emitFile({
+        type: 'asset',
+        fileName: 'sources.json',
+        source: `${JSON.stringify([...new Set(sources)], null, 1)}\n`,
+      });
+    },
+  };
+}
 
 export default defineConfig({
+  plugins: [listSources()],
+  ssr: { noExternal: START_UP_PACKAGES },
   build: {
     ssr: true,
     target: 'node20',
-    outDir: resolve(import.meta.dirname, 'out/cli'),
+    outDir: resolve(ROOT, 'out/cli'),
     emptyOutDir: true,
     minify: false,
     rollupOptions: {
       input: {
-        main: resolve(import.meta.dirname, 'src/cli/main.ts'),
-        engineHost: resolve(import.meta.dirname, 'src/core/engineHost/engineHostMain.ts'),
+        main: resolve(ROOT, 'src/cli/main.ts'),
+        engineHost: resolve(ROOT, 'src/core/engineHost/engineHostMain.ts'),
       },
-      output: { format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
+      output: {
+        format: 'es',
+        entryFileNames: '[name].js',
+        chunkFileNames: 'chunks/[name]-[hash].js',
+        codeSplitting: { groups: CHUNKS },
+      },
     },
   },
 });

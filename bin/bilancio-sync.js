@@ -3,14 +3,14 @@
 // `npm install` runs) — plain Node, no TypeScript compiler at start-up — unless a source file is newer
 // than that build: then the TypeScript source under tsx, so a developer's edit is never hidden behind a
 // stale build. BILANCIO_SYNC_FROM_SOURCE=1 always runs the source.
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const built = join(root, 'out', 'cli', 'main.js');
 
-/** The newest mtime under src/ (a few hundred files: a few ms). */
+/** The newest mtime under src/ (a few hundred files): for a build without its list of sources. */
 function newestSource(dir) {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -21,6 +21,25 @@ function newestSource(dir) {
   return newest;
 }
 
+/**
+ * Whether a file the build was made of changed since: the build lists them (out/cli/sources.json, the
+ * ~130 modules of the CLI; the window's and the desktop app's files don't count). A listed file that is
+ * gone makes the build stale too (its importer changed, or will fail loudly from source).
+ */
+function sourcesChangedSince(builtAt) {
+  let sources;
+  try {
+    sources = JSON.parse(readFileSync(join(root, 'out', 'cli', 'sources.json'), 'utf8'));
+  } catch {
+    return newestSource(join(root, 'src')) > builtAt;
+  }
+  for (const rel of sources) {
+    const t = statSync(join(root, rel), { throwIfNoEntry: false })?.mtimeMs;
+    if (t === undefined || t > builtAt) return true;
+  }
+  return false;
+}
+
 function builtIsFresh() {
   if (process.env.BILANCIO_SYNC_FROM_SOURCE === '1') return false;
   let builtAt;
@@ -29,11 +48,9 @@ function builtIsFresh() {
   } catch {
     return false;
   }
-  try {
-    return newestSource(join(root, 'src')) <= builtAt;
-  } catch {
-    return true; // an install without src/: the build is all there is
-  }
+  // An install without src/: the build is all there is.
+  if (!statSync(join(root, 'src'), { throwIfNoEntry: false })?.isDirectory()) return true;
+  return !sourcesChangedSince(builtAt);
 }
 
 if (builtIsFresh()) {

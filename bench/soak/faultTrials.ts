@@ -133,12 +133,14 @@ export const s3Faults: SoakKind = {
 };
 
 function drawPgFault(rng: Rng): Fault {
-  const connection = rng.int(1, 3);
+  // A sync talks to PostgreSQL over one or two connections: ~250 kB up (the catalog write of 30 pairs),
+  // a few kB down. Faults are drawn inside those, so most of them hit.
+  const connection = rng.int(1, 2);
   switch (rng.int(0, 4)) {
     case 0:
-      return { kind: 'drop', connection, direction: 'up', afterBytes: rng.int(0, 300_000) };
+      return { kind: 'drop', connection, direction: 'up', afterBytes: rng.int(0, 250_000) };
     case 1:
-      return { kind: 'drop', connection, direction: 'down', afterBytes: rng.int(0, 20_000) };
+      return { kind: 'drop', connection, direction: 'down', afterBytes: rng.int(0, 4_000) };
     case 2:
       return { kind: 'latency', ms: rng.int(5, 150) };
     case 3:

@@ -1,40 +1,14 @@
-import { Command, CommanderError } from 'commander';
+/**
+ * The `bilancio-sync` entry. `--version` (or `-V`) alone is answered here, with nothing else loaded — as
+ * commander would answer it: the version and a newline on stdout, exit 0; every other command line goes
+ * to the program (program.ts: commander and the commands), imported only then.
+ */
 import { TOOL_VERSION } from '../core/engine/version.js';
-import { EXIT_CODES } from '../shared/errors.js';
-import { registerDoctor } from './commands/doctor.js';
-import { registerDownload } from './commands/download.js';
-import { registerListSweeps } from './commands/listSweeps.js';
-import { registerRevisions } from './commands/revisions.js';
-import { registerStatus } from './commands/status.js';
-import { registerSync } from './commands/sync.js';
-import { registerUi } from './commands/ui.js';
-import { registerVerify } from './commands/verify.js';
-import { registerWatch } from './commands/watch.js';
 
-const program = new Command()
-  .name('bilancio-sync')
-  .description('Sync bilancio sweeps to a catalog and object storage, and restore them byte for byte.')
-  .version(TOOL_VERSION)
-  .showHelpAfterError('(run with --help for usage)')
-  .exitOverride();
-
-registerSync(program);
-registerListSweeps(program);
-registerDownload(program);
-registerRevisions(program);
-registerStatus(program);
-registerVerify(program);
-registerWatch(program);
-registerDoctor(program);
-registerUi(program);
-
-try {
-  await program.parseAsync(process.argv);
-} catch (e) {
-  if (e instanceof CommanderError) {
-    // --help and --version "fail" with exit code 0; real usage mistakes get the usage exit code.
-    process.exitCode = e.exitCode === 0 ? 0 : EXIT_CODES.usage;
-  } else {
-    throw e;
-  }
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+  process.stdout.write(`${TOOL_VERSION}\n`);
+} else {
+  const { runProgram } = await import('./program.js');
+  await runProgram(process.argv);
 }

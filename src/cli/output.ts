@@ -1,5 +1,6 @@
-import { SyncError, toSyncError } from '../core/model/errors.js';
-import { EXIT_CODES } from '../shared/errors.js';
+import { type SyncError, toSyncError } from '../core/model/errors.js';
+import { fromOsError, isOsError } from '../core/model/osErrors.js';
+import { EXIT_CODES } from '../shared/constants.js';
 import { renderHint } from './hints.js';
 
 /** Global output mode: `--json` prints one JSON document (or JSON lines) on stdout and nothing else. */
@@ -43,7 +44,14 @@ export function table(headers: string[], rows: string[][]): string {
 
 /** Print an error the way a researcher can act on it, and return the exit code for its category. */
 export function reportError(e: unknown, options: OutputOptions): number {
-  const err: SyncError = toSyncError(e);
+  // A raw OS error that got this far (e.g. EMFILE while loading a module under a low `ulimit -n`) still
+  // gets its category, the path and what to do, not "internal" with errno text.
+  const err: SyncError = isOsError(e)
+    ? fromOsError(e, {
+        path: (e as NodeJS.ErrnoException).path ?? process.cwd(),
+        doing: 'running the command',
+      })
+    : toSyncError(e);
   const hint = renderHint(err.toAppError().hint);
   if (options.json) {
     process.stdout.write(
@@ -59,4 +67,4 @@ export function reportError(e: unknown, options: OutputOptions): number {
   return EXIT_CODES[err.category];
 }
 
-export { SyncError };
+export type { SyncError };

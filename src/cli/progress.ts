@@ -1,7 +1,14 @@
-import { SingleBar } from 'cli-progress';
+import { createRequire } from 'node:module';
+import type { SingleBar } from 'cli-progress';
 import type { AppEvent } from '../shared/events.js';
 import { withHint } from './hints.js';
 import { formatBytes } from './output.js';
+
+/** cli-progress (a CommonJS package of some 25 files), loaded on the first bar drawn: most runs draw none
+ *  (--json, no terminal, a no-op sync). */
+function loadSingleBar(): typeof SingleBar {
+  return (createRequire(import.meta.url)('cli-progress') as typeof import('cli-progress')).SingleBar;
+}
 
 /**
  * Renders the service's events for a person: one progress bar per transfer (sync, download, verify) on a
@@ -33,7 +40,8 @@ export function createProgressReporter(options: { json?: boolean; quiet?: boolea
         if (barFor !== label) {
           stopBar();
           // Tokens of our own: cli-progress's {total} and {value} are raw numbers, not sizes.
-          bar = new SingleBar({
+          const Bar = loadSingleBar();
+          bar = new Bar({
             format: `${label} [{bar}] {percentage}% | {doneText}/{totalText} | {speedText} | {etaText}`,
             hideCursor: true,
             stream: process.stderr,

@@ -351,200 +351,246 @@ export const checkResultSchema = z.object({
 
 const empty = z.object({}).strict();
 
+/**
+ * A command's two schemas, each built the first time it is read: a shell validates the few commands it
+ * sends, and zod builds schemas slowly enough that all sixty at start-up cost a short command (the CLI's
+ * `status`) more than its own work.
+ */
+function lazyCommand<Q extends z.ZodType, R extends z.ZodType>(build: {
+  request: () => Q;
+  response: () => R;
+}): { readonly request: Q; readonly response: R } {
+  let request: Q | undefined;
+  let response: R | undefined;
+  return {
+    get request() {
+      request ??= build.request();
+      return request;
+    },
+    get response() {
+      response ??= build.response();
+      return response;
+    },
+  };
+}
+
 export const commands = {
-  'app.info': {
-    request: empty,
-    response: z.object({ name: z.string(), version: z.string(), platform: z.string() }),
-  },
-  'status.overview': {
-    request: z.object({ recent: z.number().int().min(0).max(1000).default(10) }).strict(),
-    response: z.object({
-      destinations: destinationsSchema,
-      pause: pauseInfoSchema.nullable(),
-      watching: z.array(z.string()),
-      counts: z.record(sweepStateSchema, count),
-      transfers: z.array(transferSchema),
-      sweeps: z.array(localSweepSchema),
-      lastResults: z.array(attemptSchema),
-      warnings: z.array(journalEventSchema),
-      events: z.array(journalEventSchema),
-      /** The auto-sync setting in force (the watcher's, when this service hosts one). */
-      autoSync: z.boolean(),
-    }),
-  },
-  'queue.get': { request: empty, response: queueSchema },
-  'history.list': {
-    request: z
-      .object({
-        sweep: z.string().min(1).optional(),
-        kind: jobKindSchema.optional(),
-        result: attemptResultSchema.optional(),
-        ...page,
-      })
-      .strict(),
-    response: z.object({ items: z.array(attemptSchema), total: count }),
-  },
-  'sweeps.search': {
-    request: z
-      .object({
-        query: z.string().optional(),
-        type: sweepTypeSchema.optional(),
-        syncedAfter: isoTime.optional(),
-        syncedBefore: isoTime.optional(),
-        allOwners: z.boolean().default(false),
-        ...page,
-      })
-      .strict(),
-    response: z.object({ items: z.array(catalogSweepSchema), total: count }),
-  },
-  'sweeps.get': {
-    request: z
-      .object({ name: sweepName, owner: z.string().min(1).optional(), revision: revision.optional() })
-      .strict(),
-    response: sweepDetailSchema,
-  },
-  'sweeps.files': {
-    request: z
-      .object({
-        name: sweepName,
-        revision: revision.optional(),
-        /** Case-insensitive part of a path. */
-        filter: z.string().max(1000).optional(),
-        ...page,
-      })
-      .strict(),
-    response: z.object({
-      name: z.string(),
-      revision: z.number().int(),
-      /** Files matching the filter (before paging), in path order. */
-      total: count,
-      files: z.array(sweepFileSchema),
-    }),
-  },
-  'sweeps.revisions': {
-    request: z.object({ name: sweepName }).strict(),
-    response: z.object({ name: z.string(), revisions: z.array(revisionSummarySchema) }),
-  },
-  'sweeps.comparisonRows': { request: rowsRequest.strict(), response: rowsResponse },
-  'sweeps.registryRows': { request: rowsRequest.strict(), response: rowsResponse },
-  'sync.start': {
-    request: z
-      .object({
-        path: z.string().min(1),
-        name: sweepName.optional(),
-        type: sweepTypeSchema.optional(),
-        /** Include the run data (branch archives); absent: the include-run-data setting decides. */
-        full: z.boolean().optional(),
-        dryRun: z.boolean().default(false),
-        allowIncomplete: z.boolean().default(false),
-        waitForSettle: z.boolean().default(true),
-      })
-      .strict(),
-    response: z.object({ jobId: z.string() }),
-  },
-  'sync.now': {
-    request: z.object({ path: z.string().min(1).optional() }).strict(),
-    response: z.object({ watching: z.boolean(), queued: z.array(z.string()) }),
-  },
-  'sync.pause': {
-    request: z
-      .object({
-        /** null or absent: until resumed. */
-        forMs: z.number().int().positive().nullable().default(null),
-        reason: z.string().nullable().default(null),
-      })
-      .strict(),
-    response: z.object({ pause: pauseInfoSchema }),
-  },
-  'sync.resume': { request: empty, response: z.object({ resumed: z.boolean() }) },
-  'sync.retry': {
-    request: z.object({ sweep: z.string().min(1), allowIncomplete: z.boolean().default(false) }).strict(),
-    response: z.object({ sweep: localSweepSchema }),
-  },
-  'restore.start': {
-    request: z
-      .object({
-        sweep: sweepName,
-        target: z.string().min(1),
-        revision: revision.optional(),
-        overwrite: z.boolean().default(false),
-        what: restoreSelectionSchema.default({ kind: 'all' }),
-      })
-      .strict(),
-    response: z.object({ jobId: z.string() }),
-  },
-  'verify.start': {
-    request: z
-      .object({
-        sweep: sweepName,
-        revision: revision.optional(),
-        deep: z.boolean().default(false),
-        /** Re-upload damaged or missing objects of the latest revision from the local sweep (needs deep). */
-        repair: z.boolean().default(false),
-        /** The local sweep folder for repair; default: the journal's folder for the sweep, else the
-         *  folder the manifest was synced from on this host. */
-        path: z.string().min(1).optional(),
-      })
-      .strict(),
-    response: z.object({ jobId: z.string() }),
-  },
-  'jobs.list': { request: empty, response: z.object({ jobs: z.array(jobSchema) }) },
-  'jobs.get': { request: z.object({ jobId: z.string().min(1) }).strict(), response: jobSchema },
-  'jobs.wait': { request: z.object({ jobId: z.string().min(1) }).strict(), response: jobSchema },
-  'jobs.cancel': {
-    request: z.object({ jobId: z.string().min(1) }).strict(),
-    response: z.object({ cancelled: z.boolean() }),
-  },
-  'settings.get': { request: empty, response: settingsViewSchema },
-  'settings.validate': {
-    request: z.object({ changes: settingChangesSchema }).strict(),
-    response: z.object({
-      ok: z.boolean(),
-      problems: z.array(z.object({ key: settingKeySchema, message: z.string() })),
-      locked: z.array(settingKeySchema),
-    }),
-  },
-  'settings.save': {
-    request: z.object({ changes: settingChangesSchema }).strict(),
-    response: settingsViewSchema,
-  },
-  'settings.test': {
-    request: z.object({ changes: settingChangesSchema.default({}) }).strict(),
-    response: z.object({ checks: z.array(checkResultSchema) }),
-  },
-  'folders.list': { request: empty, response: z.object({ folders: z.array(z.string()) }) },
-  'folders.add': {
-    request: z.object({ path: z.string().min(1) }).strict(),
-    response: z.object({ folders: z.array(z.string()) }),
-  },
-  'folders.remove': {
-    request: z.object({ path: z.string().min(1) }).strict(),
-    response: z.object({ folders: z.array(z.string()) }),
-  },
+  'app.info': lazyCommand({
+    request: () => empty,
+    response: () => z.object({ name: z.string(), version: z.string(), platform: z.string() }),
+  }),
+  'status.overview': lazyCommand({
+    request: () => z.object({ recent: z.number().int().min(0).max(1000).default(10) }).strict(),
+    response: () =>
+      z.object({
+        destinations: destinationsSchema,
+        pause: pauseInfoSchema.nullable(),
+        watching: z.array(z.string()),
+        counts: z.record(sweepStateSchema, count),
+        transfers: z.array(transferSchema),
+        sweeps: z.array(localSweepSchema),
+        lastResults: z.array(attemptSchema),
+        warnings: z.array(journalEventSchema),
+        events: z.array(journalEventSchema),
+        /** The auto-sync setting in force (the watcher's, when this service hosts one). */
+        autoSync: z.boolean(),
+      }),
+  }),
+  'queue.get': lazyCommand({ request: () => empty, response: () => queueSchema }),
+  'history.list': lazyCommand({
+    request: () =>
+      z
+        .object({
+          sweep: z.string().min(1).optional(),
+          kind: jobKindSchema.optional(),
+          result: attemptResultSchema.optional(),
+          ...page,
+        })
+        .strict(),
+    response: () => z.object({ items: z.array(attemptSchema), total: count }),
+  }),
+  'sweeps.search': lazyCommand({
+    request: () =>
+      z
+        .object({
+          query: z.string().optional(),
+          type: sweepTypeSchema.optional(),
+          syncedAfter: isoTime.optional(),
+          syncedBefore: isoTime.optional(),
+          allOwners: z.boolean().default(false),
+          ...page,
+        })
+        .strict(),
+    response: () => z.object({ items: z.array(catalogSweepSchema), total: count }),
+  }),
+  'sweeps.get': lazyCommand({
+    request: () =>
+      z
+        .object({ name: sweepName, owner: z.string().min(1).optional(), revision: revision.optional() })
+        .strict(),
+    response: () => sweepDetailSchema,
+  }),
+  'sweeps.files': lazyCommand({
+    request: () =>
+      z
+        .object({
+          name: sweepName,
+          revision: revision.optional(),
+          /** Case-insensitive part of a path. */
+          filter: z.string().max(1000).optional(),
+          ...page,
+        })
+        .strict(),
+    response: () =>
+      z.object({
+        name: z.string(),
+        revision: z.number().int(),
+        /** Files matching the filter (before paging), in path order. */
+        total: count,
+        files: z.array(sweepFileSchema),
+      }),
+  }),
+  'sweeps.revisions': lazyCommand({
+    request: () => z.object({ name: sweepName }).strict(),
+    response: () => z.object({ name: z.string(), revisions: z.array(revisionSummarySchema) }),
+  }),
+  'sweeps.comparisonRows': lazyCommand({ request: () => rowsRequest.strict(), response: () => rowsResponse }),
+  'sweeps.registryRows': lazyCommand({ request: () => rowsRequest.strict(), response: () => rowsResponse }),
+  'sync.start': lazyCommand({
+    request: () =>
+      z
+        .object({
+          path: z.string().min(1),
+          name: sweepName.optional(),
+          type: sweepTypeSchema.optional(),
+          /** Include the run data (branch archives); absent: the include-run-data setting decides. */
+          full: z.boolean().optional(),
+          dryRun: z.boolean().default(false),
+          allowIncomplete: z.boolean().default(false),
+          waitForSettle: z.boolean().default(true),
+        })
+        .strict(),
+    response: () => z.object({ jobId: z.string() }),
+  }),
+  'sync.now': lazyCommand({
+    request: () => z.object({ path: z.string().min(1).optional() }).strict(),
+    response: () => z.object({ watching: z.boolean(), queued: z.array(z.string()) }),
+  }),
+  'sync.pause': lazyCommand({
+    request: () =>
+      z
+        .object({
+          /** null or absent: until resumed. */
+          forMs: z.number().int().positive().nullable().default(null),
+          reason: z.string().nullable().default(null),
+        })
+        .strict(),
+    response: () => z.object({ pause: pauseInfoSchema }),
+  }),
+  'sync.resume': lazyCommand({ request: () => empty, response: () => z.object({ resumed: z.boolean() }) }),
+  'sync.retry': lazyCommand({
+    request: () =>
+      z.object({ sweep: z.string().min(1), allowIncomplete: z.boolean().default(false) }).strict(),
+    response: () => z.object({ sweep: localSweepSchema }),
+  }),
+  'restore.start': lazyCommand({
+    request: () =>
+      z
+        .object({
+          sweep: sweepName,
+          target: z.string().min(1),
+          revision: revision.optional(),
+          overwrite: z.boolean().default(false),
+          what: restoreSelectionSchema.default({ kind: 'all' }),
+        })
+        .strict(),
+    response: () => z.object({ jobId: z.string() }),
+  }),
+  'verify.start': lazyCommand({
+    request: () =>
+      z
+        .object({
+          sweep: sweepName,
+          revision: revision.optional(),
+          deep: z.boolean().default(false),
+          /** Re-upload damaged or missing objects of the latest revision from the local sweep (needs deep). */
+          repair: z.boolean().default(false),
+          /** The local sweep folder for repair; default: the journal's folder for the sweep, else the
+           *  folder the manifest was synced from on this host. */
+          path: z.string().min(1).optional(),
+        })
+        .strict(),
+    response: () => z.object({ jobId: z.string() }),
+  }),
+  'jobs.list': lazyCommand({ request: () => empty, response: () => z.object({ jobs: z.array(jobSchema) }) }),
+  'jobs.get': lazyCommand({
+    request: () => z.object({ jobId: z.string().min(1) }).strict(),
+    response: () => jobSchema,
+  }),
+  'jobs.wait': lazyCommand({
+    request: () => z.object({ jobId: z.string().min(1) }).strict(),
+    response: () => jobSchema,
+  }),
+  'jobs.cancel': lazyCommand({
+    request: () => z.object({ jobId: z.string().min(1) }).strict(),
+    response: () => z.object({ cancelled: z.boolean() }),
+  }),
+  'settings.get': lazyCommand({ request: () => empty, response: () => settingsViewSchema }),
+  'settings.validate': lazyCommand({
+    request: () => z.object({ changes: settingChangesSchema }).strict(),
+    response: () =>
+      z.object({
+        ok: z.boolean(),
+        problems: z.array(z.object({ key: settingKeySchema, message: z.string() })),
+        locked: z.array(settingKeySchema),
+      }),
+  }),
+  'settings.save': lazyCommand({
+    request: () => z.object({ changes: settingChangesSchema }).strict(),
+    response: () => settingsViewSchema,
+  }),
+  'settings.test': lazyCommand({
+    request: () => z.object({ changes: settingChangesSchema.default({}) }).strict(),
+    response: () => z.object({ checks: z.array(checkResultSchema) }),
+  }),
+  'folders.list': lazyCommand({
+    request: () => empty,
+    response: () => z.object({ folders: z.array(z.string()) }),
+  }),
+  'folders.add': lazyCommand({
+    request: () => z.object({ path: z.string().min(1) }).strict(),
+    response: () => z.object({ folders: z.array(z.string()) }),
+  }),
+  'folders.remove': lazyCommand({
+    request: () => z.object({ path: z.string().min(1) }).strict(),
+    response: () => z.object({ folders: z.array(z.string()) }),
+  }),
   /**
    * The native folder picker (a restore target, a watched folder). Only a shell with a window of its own
    * has one: the desktop app's main process answers it before the service sees it; the service (browser
    * mode, scripts) answers a `usage` error, code `no-folder-picker`. A page knows beforehand from its
    * bridge's `capabilities.folderPicker`.
    */
-  'dialog.pickFolder': {
-    request: z
-      .object({
-        purpose: z.enum(['restore-target', 'watched-folder']),
-        defaultPath: z.string().min(1).optional(),
-      })
-      .strict(),
+  'dialog.pickFolder': lazyCommand({
+    request: () =>
+      z
+        .object({
+          purpose: z.enum(['restore-target', 'watched-folder']),
+          defaultPath: z.string().min(1).optional(),
+        })
+        .strict(),
     /** null: the user cancelled. */
-    response: z.object({ path: z.string().nullable() }),
-  },
-  'events.since': {
-    request: z.object({ after: count.default(0) }).strict(),
-    response: z.object({
-      events: z.array(appEventSchema),
-      /** False when events after `after` were already dropped from the replay buffer. */
-      complete: z.boolean(),
-    }),
-  },
+    response: () => z.object({ path: z.string().nullable() }),
+  }),
+  'events.since': lazyCommand({
+    request: () => z.object({ after: count.default(0) }).strict(),
+    response: () =>
+      z.object({
+        events: z.array(appEventSchema),
+        /** False when events after `after` were already dropped from the replay buffer. */
+        complete: z.boolean(),
+      }),
+  }),
 } as const satisfies Record<string, { request: z.ZodType; response: z.ZodType }>;
 
 export type Commands = typeof commands;

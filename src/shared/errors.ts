@@ -7,59 +7,21 @@
  * environment variables: that wording belongs to the shell.
  */
 import { z } from 'zod';
+import { ERROR_CATEGORIES, SETTING_KEYS } from './constants.js';
 
-export const ERROR_CATEGORIES = [
-  'usage', // the command line or request is wrong
-  'configuration', // a setting is missing or wrong (bad key, unknown bucket, unapplied migration)
-  'transient', // network, server busy, destination down: retrying later can succeed
-  'integrity', // bytes don't match their hash, hostile or corrupt archive
-  'not-ready', // the sweep is still being written, crashed, or failed
-  'not-found', // no such sweep / revision / object
-  'conflict', // would overwrite existing files, or the sweep changed while it was read
-  'internal',
-] as const;
+// The plain lists live in constants.ts (the CLI reads them without loading zod); they are part of this
+// module's API as before.
+export {
+  ERROR_CATEGORIES,
+  type ErrorCategory,
+  EXIT_CODES,
+  SETTING_KEYS,
+  type SettingKey,
+} from './constants.js';
+
 export const errorCategorySchema = z.enum(ERROR_CATEGORIES);
-export type ErrorCategory = z.infer<typeof errorCategorySchema>;
 
-export const EXIT_CODES: Record<ErrorCategory, number> = {
-  usage: 2,
-  configuration: 3,
-  transient: 4,
-  integrity: 5,
-  'not-ready': 6,
-  'not-found': 7,
-  conflict: 8,
-  internal: 1,
-};
-
-/** Settings a hint can point at (the names of the settings form's fields and of config.json's keys). */
-export const SETTING_KEYS = [
-  'owner',
-  'objectStore.kind',
-  'objectStore.root',
-  'objectStore.preset',
-  'objectStore.endpoint',
-  'objectStore.region',
-  'objectStore.bucket',
-  'objectStore.prefix',
-  'objectStore.accessKeyId',
-  'objectStore.secretAccessKey',
-  'objectStore.partSizeMiB',
-  'catalog.kind',
-  'catalog.path',
-  'catalog.url',
-  'catalog.key',
-  'catalog.databaseUrl',
-  'compressionLevel',
-  'archiveConcurrency',
-  'settleSeconds',
-  'autoSync',
-  'includeRunData',
-  'notifications',
-  'configFile',
-] as const;
 export const settingKeySchema = z.enum(SETTING_KEYS);
-export type SettingKey = z.infer<typeof settingKeySchema>;
 
 /** What a shell can offer as the next step. */
 export const hintActionSchema = z.discriminatedUnion('kind', [

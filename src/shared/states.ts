@@ -3,23 +3,14 @@
  * every shell use — and the pause.
  */
 import { z } from 'zod';
+import { SWEEP_STATES, SWEEP_TYPES } from './constants.js';
 
-export const SWEEP_STATES = [
-  'detected', // seen, not yet examined
-  'running', // bilancio is still writing it
-  'waiting', // complete-looking, waiting for the folder to be quiet (settle window)
-  'queued', // ready, waiting for an upload slot
-  'syncing',
-  'synced',
-  'failed', // the last attempt failed; nextRetryAt says when the next one runs
-  'incomplete', // bilancio crashed (or marked it failed): synced only on request, "as it stands"
-] as const;
+// The plain lists live in constants.ts (the CLI reads them without loading zod); they are part of this
+// module's API as before.
+export { SWEEP_STATES, SWEEP_TYPES, type SweepState, type SweepType } from './constants.js';
+
 export const sweepStateSchema = z.enum(SWEEP_STATES);
-export type SweepState = z.infer<typeof sweepStateSchema>;
-
-export const SWEEP_TYPES = ['balanced', 'dealer', 'ring', 'aggregate-only'] as const;
 export const sweepTypeSchema = z.enum(SWEEP_TYPES);
-export type SweepType = z.infer<typeof sweepTypeSchema>;
 
 /** Who paused syncing: the researcher, or the app itself (e.g. on battery, shutting down). */
 export const pausedBySchema = z.enum(['user', 'app']);

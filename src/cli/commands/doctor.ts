@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { EXIT_CODES } from '../../shared/errors.js';
+import { EXIT_CODES } from '../../shared/constants.js';
 import { renderHint } from '../hints.js';
 import { printJson } from '../output.js';
 import { runCommand } from '../run.js';

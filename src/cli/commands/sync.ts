@@ -2,7 +2,7 @@ import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { SyncError } from '../../core/model/errors.js';
 import type { SyncResultData } from '../../shared/commands.js';
-import { SWEEP_TYPES, type SweepType } from '../../shared/states.js';
+import { SWEEP_TYPES, type SweepType } from '../../shared/constants.js';
 import { withHint } from '../hints.js';
 import { runJob } from '../jobs.js';
 import { formatBytes, formatDuration, printJson, table } from '../output.js';

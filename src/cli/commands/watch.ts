@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { SyncError } from '../../core/model/errors.js';
 import type { AppService } from '../../core/service/AppService.js';
 import { parseDuration } from '../../core/watch/pause.js';
-import { EXIT_CODES } from '../../shared/errors.js';
+import { EXIT_CODES } from '../../shared/constants.js';
 import type { AppEvent } from '../../shared/events.js';
 import { formatDuration, printJson } from '../output.js';
 import { createProgressReporter } from '../progress.js';

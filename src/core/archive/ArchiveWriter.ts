@@ -3,27 +3,35 @@
  *
  * Why not archiver: archiver's tar module buffers a whole stream entry in memory when it has no
  * size, stats files itself (so we could not hash exactly the bytes it archives), and copies
- * uid/gid/uname from the machine. Writing ustar headers with tar 7's `Header` (and `Pax` for
- * the rare path over 255 bytes) and feeding them to node's zlib gives us full control of every
- * header byte, one read per file that both hashes and archives it, and gzip on libuv's
- * threadpool (zlib streams compress off the event loop, so the UI and uploads keep running).
+ * uid/gid/uname from the machine. Writing ustar headers ourselves (ustarHeader.ts: tar 7's
+ * `Header` bytes, ~12× faster; tar's `Header` and `Pax` for the rare path that needs more) and feeding
+ * them to node's zlib gives us full control of every header byte, one read per file that both hashes and archives it, and gzip on libuv's
+ * threadpool (zlib compresses off the event loop, so the UI and uploads keep running).
+ *
+ * The gzip is multi-member (GzipMemberWriter): the tar stream is cut every PIECE_BYTES and each
+ * piece is compressed as its own gzip member, several at once, so one archive (a ring sweep has only
+ * `runs.tar.gz`) keeps both cores busy. Every gzip reader reads such a file as one stream.
  *
  * Determinism: members sorted by code-unit order (not locale), uid/gid 0, empty uname/gname,
  * mode 0644, mtime = FileEntry mtime truncated to seconds, no directory members (extractors
  * create parents; the archive lists exactly the files of the manifest), no atime/ctime, gzip
- * header mtime 0 and OS byte forced to 3 (zlib writes 10 on Windows and 19 on macOS).
- * The deflate bytes themselves come from node's bundled zlib: identical for one node build.
+ * header mtime 0 and OS byte forced to 3 (zlib writes 10 on Windows and 19 on macOS), in every gzip
+ * member; members cut at fixed offsets of the tar stream (every PIECE_BYTES, whatever the timing or
+ * the consumer). The deflate bytes themselves come from node's bundled zlib: identical for one node
+ * build.
  */
-import { createHash, hash as sha256Once } from 'node:crypto';
+import { createHash, type Hash, hash as sha256Once } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
+import path from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
-import { createGzip, type ZlibOptions, constants as zc } from 'node:zlib';
 import { Header, Pax } from 'tar';
 import { SyncError } from '../model/errors.js';
 import { fromOsError } from '../model/osErrors.js';
 import type { FileEntry } from '../model/types.js';
+import { GzipMemberWriter } from './GzipMemberWriter.js';
 import { memberPathProblem, resolveInside } from './memberPath.js';
+import { encodeUstarFile } from './ustarHeader.js';
 
 export interface ArchiveOptions {
   /** gzip level 0-9, default 6. Level 1 is about twice as fast for ~15% more bytes. */
@@ -51,7 +59,7 @@ export interface ArchiveHandle {
 }
 
 const BLOCK = 512;
-/** Read size per file read and the batch size handed to zlib (fewer threadpool round trips). */
+/** The most one read of a big file asks for. */
 const CHUNK = 256 * 1024;
 /**
  * Files up to this size are read whole with synchronous calls (open, fstat, read, fstat, close: ~10 µs
@@ -59,16 +67,10 @@ const CHUNK = 256 * 1024;
  * main-thread time each. Bigger files are streamed through a FileHandle as before.
  */
 const SMALL_FILE = 1 << 20;
-/**
- * How much may wait in zlib's queue. Reads happen while gzip compresses what is queued (the threadpool
- * works on earlier chunks while the main thread reads the next files), instead of gzip idling until we
- * have read the next chunk.
- */
-const GZIP_QUEUE = 2 * 1024 * 1024;
 const OUT_BUFFER = 1024 * 1024;
 const ZEROS = Buffer.alloc(2 * BLOCK);
-const GZIP_OS_BYTE = 9;
-const GZIP_OS_UNIX = 3;
+/** The header block being written (GzipMemberWriter.write copies it at once, so one buffer serves all). */
+const HEADER = Buffer.alloc(BLOCK);
 
 export function createArchive(
   sweepRoot: string,
@@ -82,21 +84,24 @@ export function createArchive(
   const sorted = checkedAndSorted(files);
 
   // Room for ~1 MB of gzip output between us and the upload: with the default 16 KB, every hiccup of
-  // the consumer paused gzip (and a paused zlib stream stops compressing).
+  // the consumer would hold the next members back.
   const out = new PassThrough({ highWaterMark: OUT_BUFFER });
-  // zlib hands its options on to its Transform (so the stream options work), but ZlibOptions omits them.
-  const gzipOptions: ZlibOptions & { writableHighWaterMark: number } = {
-    level,
-    chunkSize: 64 * 1024,
-    strategy: zc.Z_DEFAULT_STRATEGY,
-    writableHighWaterMark: GZIP_QUEUE,
-  };
-  const gzip = createGzip(gzipOptions);
   const hash = createHash('sha256');
   const fileSha256 = new Map<string, string>();
   let size = 0;
   let failure: Error | undefined;
   let finished = false;
+  // Members -> out by hand rather than pipe(): we hash and count every byte.
+  const gzip = new GzipMemberWriter({
+    level,
+    emit: (chunk) => {
+      size += chunk.length;
+      hash.update(chunk);
+      return out.write(chunk);
+    },
+  });
+  out.on('drain', () => gzip.resume());
+  let producing: Promise<void> | undefined;
 
   let resolveDone!: (r: ArchiveResult) => void;
   let rejectDone!: (e: Error) => void;
@@ -111,83 +116,49 @@ export function createArchive(
     if (failure || finished) return;
     failure = err;
     options.signal?.removeEventListener('abort', onAbort);
-    gzip.destroy();
+    gzip.stop(err);
     out.destroy(err);
-    rejectDone(err);
+    // `done` settles once nothing of this archive runs any more: no file read, no zlib call.
+    const reading = producing ?? Promise.resolve();
+    void reading.then(() => gzip.settled()).then(() => rejectDone(err));
   };
   const onAbort = (): void => fail(abortError(options.signal?.reason));
   if (options.signal?.aborted) queueMicrotask(onAbort);
   else options.signal?.addEventListener('abort', onAbort, { once: true });
 
-  // gzip -> out by hand rather than pipe(): we hash and count every byte and fix the OS byte.
-  gzip.on('data', (chunk: Buffer) => {
-    if (size <= GZIP_OS_BYTE && size + chunk.length > GZIP_OS_BYTE) chunk[GZIP_OS_BYTE - size] = GZIP_OS_UNIX;
-    size += chunk.length;
-    hash.update(chunk);
-    if (!out.write(chunk)) gzip.pause();
-  });
-  out.on('drain', () => gzip.resume());
-  gzip.on('error', (e) =>
-    fail(new SyncError('internal', `gzip failed: ${e.message}`, undefined, { cause: e })),
-  );
-  gzip.on('end', () => {
-    if (failure) return;
-    finished = true;
-    options.signal?.removeEventListener('abort', onAbort);
-    out.end();
-    resolveDone({ size, sha256: hash.digest('hex'), fileSha256 });
-  });
   out.on('error', (e) => fail(e));
   out.on('close', () => {
     if (!finished) fail(new SyncError('internal', 'The archive stream was closed before it was complete'));
   });
 
-  // Coalesces headers, small files and padding into CHUNK-sized writes to zlib.
-  let pending: Buffer[] = [];
-  let pendingLen = 0;
-  const flush = async (): Promise<void> => {
-    if (pendingLen === 0) return;
-    const chunk = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingLen);
-    pending = [];
-    pendingLen = 0;
-    if (!gzip.write(chunk)) await drained();
-  };
-  const push = async (buf: Buffer): Promise<void> => {
-    pending.push(buf);
-    pendingLen += buf.length;
-    if (pendingLen >= CHUNK) await flush();
-  };
-  const drained = (): Promise<void> =>
-    new Promise((resolve) => {
-      // Whichever comes first; the loop re-checks `failure` after every await.
-      const settle = (): void => {
-        gzip.off('drain', settle);
-        gzip.off('close', settle);
-        resolve();
-      };
-      gzip.on('drain', settle);
-      gzip.on('close', settle);
-    });
-
   const produce = async (): Promise<void> => {
+    const base = `${path.resolve(sweepRoot)}${path.sep}`;
     for (const entry of sorted) {
       if (failure) return;
-      const sha = await archiveOne(sweepRoot, entry, push, () => failure !== undefined);
+      // The paths passed memberPathProblem above (no '..', '.', empty or absolute segment, no
+      // backslash), so on posix a plain join stays inside the sweep; Windows paths get the full check.
+      const abs = path.sep === '/' ? base + entry.path : resolveInside(sweepRoot, entry.path);
+      const sha = await archiveOne(abs, entry, gzip, () => failure !== undefined);
       if (sha !== undefined) fileSha256.set(entry.path, sha);
     }
     if (failure) return;
-    await push(ZEROS); // end-of-archive: two zero blocks
-    await flush();
-    if (!failure) gzip.end();
+    await gzip.write(ZEROS); // end-of-archive: two zero blocks
+    await gzip.end();
+    if (failure) return;
+    finished = true;
+    options.signal?.removeEventListener('abort', onAbort);
+    out.end();
+    resolveDone({ size, sha256: hash.digest('hex'), fileSha256 });
   };
-  // Nothing is read before the consumer first asks for bytes: with up to GZIP_QUEUE read ahead, a small
+  // Nothing is read before the consumer first asks for bytes: with several pieces read ahead, a small
   // archive would otherwise be read whole before its upload has even started.
   const passRead = out._read.bind(out);
-  let started = false;
   out._read = (n: number): void => {
-    if (!started) {
-      started = true;
-      produce().catch((e: unknown) => fail(e instanceof Error ? e : new Error(String(e))));
+    if (!producing) {
+      producing = produce().catch((e: unknown) => {
+        // A stop makes the writer throw the very error it was stopped with: already handled.
+        if (e !== failure) fail(e instanceof Error ? e : new Error(String(e)));
+      });
     }
     passRead(n);
   };
@@ -199,11 +170,13 @@ export function createArchive(
  * Writes header, content and padding of one file and returns the sha256 of its bytes (undefined when
  * stopped). The file must still have the FileEntry's size and mtime before and after it is read, and
  * where the entry's sha256 is known the bytes read must match it; otherwise SyncError('conflict').
+ * The content is read straight into the gzip writer's pieces (no copy); a file found changed fails
+ * the whole archive, so bytes already handed on don't matter then.
  */
 async function archiveOne(
-  sweepRoot: string,
+  abs: string,
   entry: FileEntry,
-  push: (b: Buffer) => Promise<void>,
+  gzip: GzipMemberWriter,
   stopped: () => boolean,
 ): Promise<string | undefined> {
   const changed = (): SyncError =>
@@ -212,10 +185,22 @@ async function archiveOne(
       `${entry.path} changed while it was being archived`,
       'The sweep is still being written; it will be archived again once it is quiet.',
     );
-  const abs = resolveInside(sweepRoot, entry.path);
   const same = (s: Stats): boolean =>
     s.isFile() && s.size === entry.size && sameMtime(s.mtimeMs, entry.mtimeMs);
   const expected = entry.sha256.toLowerCase();
+  const pad = (BLOCK - (entry.size % BLOCK)) % BLOCK;
+  // The hash of the parts as they are read: a part's buffer is only ours during its call.
+  let whole: string | undefined;
+  let partial: Hash | undefined;
+  const hashPart = (part: Buffer): void => {
+    if (part.length === entry.size) {
+      whole = sha256Once('sha256', part, 'hex');
+      return;
+    }
+    partial ??= createHash('sha256');
+    partial.update(part);
+  };
+  const digest = (): string => whole ?? (partial ?? createHash('sha256')).digest('hex');
 
   if (entry.size <= SMALL_FILE) {
     let fd: number;
@@ -225,28 +210,29 @@ async function archiveOne(
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw changed();
       throw fromOsError(e, { path: abs, doing: 'reading the sweep to archive it', role: 'argument' });
     }
-    let data: Buffer;
     try {
       if (!same(fstatSync(fd))) throw changed();
+      await writeHeader(gzip, entry);
       // No read past the expected size (that would cost a second read per file): a file that grew is
       // caught by the second fstat, one that shrank by a short read.
-      data = Buffer.allocUnsafe(entry.size);
-      let read = 0;
-      while (read < entry.size) {
-        const n = readSync(fd, data, read, entry.size - read, read);
-        if (n === 0) throw changed();
-        read += n;
-      }
+      let at = 0;
+      await gzip.fillWith(entry.size, (part) => {
+        let got = 0;
+        while (got < part.length) {
+          const n = readSync(fd, part, got, part.length - got, at + got);
+          if (n === 0) throw changed();
+          got += n;
+        }
+        at += got;
+        hashPart(part);
+      });
       if (!same(fstatSync(fd))) throw changed();
     } finally {
       closeSync(fd);
     }
-    const sha = sha256Once('sha256', data, 'hex');
+    const sha = digest();
     if (expected !== '' && sha !== expected) throw changed();
-    for (const block of headerBlocks(entry)) await push(block);
-    if (data.length) await push(data);
-    const pad = (BLOCK - (entry.size % BLOCK)) % BLOCK;
-    if (pad) await push(ZEROS.subarray(0, pad));
+    if (pad) await gzip.write(ZEROS.subarray(0, pad));
     return sha;
   }
 
@@ -259,30 +245,42 @@ async function archiveOne(
   }
   try {
     if (!same(await fh.stat())) throw changed();
-    for (const block of headerBlocks(entry)) await push(block);
-
-    const hash = createHash('sha256');
-    let read = 0;
-    while (read < entry.size && !stopped()) {
-      // Fresh buffer per read: zlib keeps a reference until its thread has consumed it.
-      const buf = Buffer.allocUnsafe(Math.min(CHUNK, entry.size - read));
-      const { bytesRead } = await fh.read(buf, 0, buf.length, read);
-      if (bytesRead === 0) throw changed(); // shrank under us
-      const data = bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
-      hash.update(data);
-      read += bytesRead;
-      await push(data);
+    await writeHeader(gzip, entry);
+    let at = 0;
+    // Stopped mid-file: the parts are no longer wanted; throwing ends the fill (the caller checks).
+    const stop = new Error('stopped');
+    try {
+      await gzip.fillWith(entry.size, async (part) => {
+        let got = 0;
+        while (got < part.length) {
+          if (stopped()) throw stop;
+          const len = Math.min(CHUNK, part.length - got);
+          const { bytesRead } = await fh.read(part, got, len, at + got);
+          if (bytesRead === 0) throw changed(); // shrank under us
+          got += bytesRead;
+        }
+        at += got;
+        hashPart(part);
+      });
+    } catch (e) {
+      if (e === stop || stopped()) return undefined;
+      throw e;
     }
-    if (stopped()) return undefined;
     const after = await fh.stat();
-    const sha = hash.digest('hex');
+    const sha = digest();
     if (!same(after) || (expected !== '' && sha !== expected)) throw changed();
-    const pad = (BLOCK - (entry.size % BLOCK)) % BLOCK;
-    if (pad) await push(ZEROS.subarray(0, pad));
+    if (pad) await gzip.write(ZEROS.subarray(0, pad));
     return sha;
   } finally {
     await fh.close();
   }
+}
+
+/** The file's header block(s): the fast ustar encoder when it can, else tar's Header (and Pax). */
+async function writeHeader(gzip: GzipMemberWriter, entry: FileEntry): Promise<void> {
+  const mtimeSec = Math.floor(entry.mtimeMs / 1000);
+  if (encodeUstarFile(entry.path, entry.size, mtimeSec, HEADER)) return gzip.write(HEADER);
+  for (const block of headerBlocks(entry)) await gzip.write(block);
 }
 
 /** ustar header, preceded by a pax header only when the path can't be stored in ustar. */

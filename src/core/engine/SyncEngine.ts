@@ -6,6 +6,7 @@ import type { SweepType } from '../../shared/states.js';
 import { createArchive } from '../archive/ArchiveWriter.js';
 import { runPool } from '../async/runPool.js';
 import type { Journal } from '../journal/Journal.js';
+import type { CachedFile } from '../journal/types.js';
 import { isSyncError, SyncError, toSyncError } from '../model/errors.js';
 import type { ManifestObject, RemoteManifest } from '../model/RemoteManifest.js';
 import type { FileEntry } from '../model/types.js';
@@ -26,7 +27,13 @@ import { identifySweep } from './identifySweep.js';
 import { MANIFEST_FORMAT } from './manifestIO.js';
 import { ProgressMeter } from './ProgressMeter.js';
 import { hashesToDefer, type PlannedObject, planSync, type SyncPlan } from './planSync.js';
-import { checkSweepFiles, cleanCatalogPayload, type PreflightProblem, preflightError } from './preflight.js';
+import {
+  checkSweepFiles,
+  cleanCatalogPayload,
+  type ListedFile,
+  type PreflightProblem,
+  preflightError,
+} from './preflight.js';
 import { RevisionKeeper } from './RevisionKeeper.js';
 import { acquireSweepLock, type SweepLock } from './sweepLock.js';
 import { TOOL_VERSION } from './version.js';
@@ -126,20 +133,33 @@ export class SyncEngine {
     const { fileCache } = this.deps.journal;
     let lock: SweepLock | null = null;
     try {
+      // What the journal knows of each file: its sha256, and the size and mtime it had when read whole.
+      const cache = fileCache.get(path);
       // Preflight, before anything is read for the sync or written anywhere: every name, link and
       // readability problem at once (see preflight.ts), with the catalog payload's problems if readable.
-      const fileProblems = await checkSweepFiles(path, name);
-      if (fileProblems.length > 0) {
-        throw preflightError(name, [...fileProblems, ...(await payloadProblems(path, layout))]);
+      // Files the cache knows unchanged are not opened again.
+      const check = await checkSweepFiles(path, name, cache);
+      if (check.problems.length > 0) {
+        throw preflightError(name, [...check.problems, ...(await payloadProblems(path, layout))]);
+      }
+      // Already synced? Every file as the cache knows it, and those files exactly the committed
+      // revision's: a no-op, answered before the completion check and without parsing the sweep.
+      const known = options.dryRun ? null : knownFiles(check.files, cache);
+      if (known) {
+        lock = await this.lockName(name, options, emit);
+        const noop = await this.alreadySynced(
+          { path, name, sweepType, layout, known, cache },
+          options,
+          started,
+        );
+        if (noop) return noop;
+        // The completion check may wait for the sweep to settle: the name is not held meanwhile.
+        lock.release();
+        lock = null;
       }
       const finished = await this.ensureFinished(path, name, layout, options);
       // One sync of a name at a time from reading the remote revision to committing the next one.
-      if (!options.dryRun)
-        lock = await acquireSweepLock(name, {
-          dir: this.deps.lockDir,
-          signal: options.signal,
-          onWait: (message) => emit({ type: 'warning', sweep: name, message }),
-        });
+      if (!options.dryRun) lock = await this.lockName(name, options, emit);
       const keeper = new RevisionKeeper(this.deps.store, name);
       // Fetched while the aggregates are parsed (a round trip to the store).
       const remoteRead = keeper.current();
@@ -151,12 +171,12 @@ export class SyncEngine {
         (finished.completion.state === 'incomplete' ||
           (finished.completion.state === 'failed' &&
             finished.at - finished.completion.lastModifiedMs >= this.deps.settleMs));
-      const read = await readAggregates(path, layout, { asItStands });
-      const cleaned = cleanCatalogPayload(read);
-      if (cleaned.problems.length > 0) throw preflightError(name, cleaned.problems);
-      const aggregates = cleaned.aggregates;
-      const payloadWarnings = [...(read.warnings ?? []), ...cleaned.warnings];
-      const cache = fileCache.get(path);
+      const { aggregates, warnings: payloadWarnings } = await this.catalogPayload(
+        path,
+        name,
+        layout,
+        asItStands,
+      );
       const remote = await remoteRead;
       // Hash each file at most once: files of an archive that must be written anyway are hashed by the
       // archive writer as it reads them (see hashesToDefer); `writeObjects` fills their sha256 in.
@@ -169,12 +189,12 @@ export class SyncEngine {
           ? new Map(remote.files.map((f) => [f.path, f]))
           : undefined;
       const files = await buildFileManifest(path, {
-        cache,
+        cache: new Map(cache), // it adds what it hashes; `cache` stays what the journal holds
         alsoKnown: fromRemote,
         deferHash: (listed) =>
           hashesToDefer(name, listed, layout.archiveUnits, remote, options.full ?? false),
       });
-      if (!options.dryRun) fileCache.replace(path, hashed(files));
+      if (!options.dryRun && !sameAsCache(files, cache)) fileCache.replace(path, hashed(files));
       if (finished.completion.state === 'complete') {
         await confirmStillQuiet(path, layout, finished.completion, files, this.deps.settleMs, finished.at);
       }
@@ -189,6 +209,69 @@ export class SyncEngine {
     } finally {
       lock?.release();
     }
+  }
+
+  /** One sync of a name at a time (across processes): see sweepLock.ts. */
+  private lockName(name: string, options: SyncOptions, emit: EngineEventListener): Promise<SweepLock> {
+    return acquireSweepLock(name, {
+      dir: this.deps.lockDir,
+      signal: options.signal,
+      onWait: (message) => emit({ type: 'warning', sweep: name, message }),
+    });
+  }
+
+  /** The aggregates as the catalog takes them (cleaned; refused if a cell can't be taken at all). */
+  private async catalogPayload(
+    path: string,
+    name: string,
+    layout: SweepLayout,
+    asItStands: boolean,
+  ): Promise<{ aggregates: SweepAggregates; warnings: string[] }> {
+    const read = await readAggregates(path, layout, { asItStands });
+    const cleaned = cleanCatalogPayload(read);
+    if (cleaned.problems.length > 0) throw preflightError(name, cleaned.problems);
+    return { aggregates: cleaned.aggregates, warnings: [...(read.warnings ?? []), ...cleaned.warnings] };
+  }
+
+  /**
+   * The no-op re-sync, or null when this is not one. `known` (every file listed, each as the hash cache
+   * knows it) holding exactly the committed revision's files — same paths, sizes and sha256 — the sweep is
+   * synced already: nothing is uploaded, whatever bilancio's state of it. So this is answered before the
+   * completion check, as watch mode's unchanged check does, and reads no aggregate file: the revision was
+   * written from these very bytes (the sweep complete then, or synced as it stands on request), and they
+   * are still those. The aggregates are read only where the answer needs them — the catalog lags behind
+   * the store (repaired), or that revision's sync reported something about them or another version wrote
+   * it (see quickNoop) — and then as they stand: whatever they hold, the revision holds it too.
+   */
+  private async alreadySynced(
+    c: {
+      path: string;
+      name: string;
+      sweepType: SweepType;
+      layout: SweepLayout;
+      known: FileEntry[];
+      cache: ReadonlyMap<string, CachedFile>;
+    },
+    options: SyncOptions,
+    started: number,
+  ): Promise<SyncOutcome | null> {
+    const { path, name, layout, known } = c;
+    const emit = options.onEvent ?? (() => {});
+    const remote = await new RevisionKeeper(this.deps.store, name).current();
+    if (!remote) return null;
+    const plan = planSync(name, known, layout.archiveUnits, remote, options.full ?? false);
+    if (!plan.unchanged) return null;
+    // The cache holds these files already; entries of files deleted since go.
+    if (c.cache.size !== known.length) this.deps.journal.fileCache.replace(path, known);
+    const payload = quickNoop(remote) ? null : await this.catalogPayload(path, name, layout, true);
+    for (const message of payload?.warnings ?? []) emit({ type: 'warning', sweep: name, message });
+    await this.repairCatalog(
+      name,
+      c.sweepType,
+      async () => (payload ?? (await this.catalogPayload(path, name, layout, true))).aggregates,
+      remote,
+    );
+    return this.noopOutcome({ path, name, plan, remote }, payload?.warnings ?? [], emit, started);
   }
 
   private describePlan(c: SyncContext, started: number): SyncOutcome {
@@ -214,12 +297,42 @@ export class SyncEngine {
         ...this.shrinkWarnings(c.name, c.remote, countComparisonRows(c.aggregates)),
         ...c.payloadWarnings,
       ],
-      objects: c.plan.objects.map((o) => ({
-        key: o.key,
-        action: o.reuse ? ('reuse' as const) : ('upload' as const),
-        sourceBytes: sourceBytes(o),
-      })),
+      objects: objectsOf(c.plan),
     };
+  }
+
+  /** Nothing to upload: the outcome, and its sync-finished event. */
+  private noopOutcome(
+    c: { path: string; name: string; plan: SyncPlan; remote: RemoteManifest },
+    warnings: string[],
+    emit: EngineEventListener,
+    started: number,
+  ): SyncOutcome {
+    const result: SyncOutcome = {
+      sweep: c.name,
+      path: c.path,
+      revision: c.plan.revision,
+      full: c.plan.full,
+      warnings,
+      objects: objectsOf(c.plan),
+      result: 'noop',
+      bytesUploaded: 0,
+      objectsUploaded: 0,
+      objectsReused: c.plan.objects.length,
+      durationMs: Date.now() - started,
+      manifest: c.remote,
+      uploadsCleaned: 0,
+    };
+    emit({
+      type: 'sync-finished',
+      sweep: c.name,
+      result: 'noop',
+      revision: c.remote.revision,
+      bytesUploaded: 0,
+      objectsUploaded: 0,
+      durationMs: result.durationMs,
+    });
+    return result;
   }
 
   private async writeRevision(c: SyncContext, options: SyncOptions, started: number): Promise<SyncOutcome> {
@@ -244,27 +357,8 @@ export class SyncEngine {
       });
     }
     if (plan.unchanged && remote) {
-      await this.repairCatalog(name, sweepType, aggregates, remote);
-      const result: SyncOutcome = {
-        ...base,
-        result: 'noop',
-        bytesUploaded: 0,
-        objectsUploaded: 0,
-        objectsReused: plan.objects.length,
-        durationMs: Date.now() - started,
-        manifest: remote,
-        uploadsCleaned: 0,
-      };
-      emit({
-        type: 'sync-finished',
-        sweep: name,
-        result: 'noop',
-        revision: remote.revision,
-        bytesUploaded: 0,
-        objectsUploaded: 0,
-        durationMs: result.durationMs,
-      });
-      return result;
+      await this.repairCatalog(name, sweepType, async () => aggregates, remote);
+      return this.noopOutcome({ path, name, plan, remote }, warnings, emit, started);
     }
 
     const bytesTotal = plan.objects.filter((o) => !o.reuse).reduce((n, o) => n + sourceBytes(o), 0);
@@ -394,17 +488,26 @@ export class SyncEngine {
     ];
   }
 
-  /** The catalog must hold the revision the store holds (a sync may have died between the two). */
+  /**
+   * The catalog must hold the revision the store holds (a sync may have died between the two). The
+   * aggregates are asked for only when it doesn't.
+   */
   private async repairCatalog(
     name: string,
     sweepType: SweepType,
-    aggregates: Awaited<ReturnType<typeof readAggregates>>,
+    aggregates: () => Promise<SweepAggregates>,
     remote: RemoteManifest,
   ): Promise<void> {
-    const row = await this.deps.catalog.getSweep(name, this.deps.owner);
+    const row = await this.deps.catalog.getSweepListing(name, this.deps.owner);
     if (row && row.revision === remote.revision) return;
     await this.deps.catalog.writeSweep(
-      buildCatalogWrite({ name, owner: this.deps.owner, sweepType, aggregates, manifest: remote }),
+      buildCatalogWrite({
+        name,
+        owner: this.deps.owner,
+        sweepType,
+        aggregates: await aggregates(),
+        manifest: remote,
+      }),
     );
   }
 
@@ -531,6 +634,55 @@ async function payloadProblems(path: string, layout: SweepLayout): Promise<Prefl
     if (typeof (e as NodeJS.ErrnoException).code === 'string' && !isSyncError(e)) return [];
     return [{ file: 'aggregate files', problem: `could not be checked: ${toSyncError(e).message}` }];
   }
+}
+
+/**
+ * The files listed, each with the sha256 the cache holds for it — or null as soon as one is not as the
+ * cache knows it (another size or mtime, or never hashed). Sorted by path, as buildFileManifest lists.
+ */
+function knownFiles(
+  listed: readonly ListedFile[],
+  cache: ReadonlyMap<string, CachedFile>,
+): FileEntry[] | null {
+  const out: FileEntry[] = new Array(listed.length);
+  for (let i = 0; i < listed.length; i++) {
+    const f = listed[i]!;
+    const c = cache.get(f.path);
+    if (c === undefined || c.size !== f.size || c.mtimeMs !== f.mtimeMs || c.sha256 === '') return null;
+    out[i] = { path: f.path, size: f.size, mtimeMs: f.mtimeMs, sha256: c.sha256 };
+  }
+  // The preflight lists in path order already; sorted here only if a file system reported no entry types.
+  for (let i = 1; i < out.length; i++)
+    if (out[i - 1]!.path > out[i]!.path) return out.sort((a, b) => (a.path < b.path ? -1 : 1));
+  return out;
+}
+
+/**
+ * Whether a no-op (the files exactly the committed revision's) is answered from the cache and the remote
+ * manifest alone. The revision was written from these very bytes, so its catalog payload passed the
+ * checks then and rereading the aggregates would give the same — unless that sync reported something
+ * about them (its warnings: cleaned cells, torn rows, a shrunk table), which a no-op reports again, or
+ * another version wrote it (whose checks and warnings may differ). Then the aggregates are read.
+ */
+function quickNoop(remote: RemoteManifest): boolean {
+  return remote.warnings.length === 0 && remote.toolVersion === TOOL_VERSION;
+}
+
+/** Whether the cache already holds exactly these entries (then rewriting it would change nothing). */
+function sameAsCache(files: readonly FileEntry[], cache: ReadonlyMap<string, CachedFile>): boolean {
+  if (files.length !== cache.size) return false;
+  return files.every((f) => {
+    const c = cache.get(f.path);
+    return c !== undefined && c.size === f.size && c.mtimeMs === f.mtimeMs && c.sha256 === f.sha256;
+  });
+}
+
+function objectsOf(plan: SyncPlan): SyncResult['objects'] {
+  return plan.objects.map((o) => ({
+    key: o.key,
+    action: o.reuse ? ('reuse' as const) : ('upload' as const),
+    sourceBytes: sourceBytes(o),
+  }));
 }
 
 /** The entries whose sha256 is known (not left for the archive writer). */

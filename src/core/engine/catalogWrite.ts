@@ -1,4 +1,5 @@
 import type { SweepType } from '../../shared/states.js';
+import type { JsonText } from '../model/JsonText.js';
 import type { RemoteManifest } from '../model/RemoteManifest.js';
 import type { CsvRow, Json } from '../model/types.js';
 import type { CatalogSweepWrite, RegistryRowWrite } from '../stores/Catalog.js';
@@ -13,7 +14,7 @@ export function buildCatalogWrite(args: {
   manifest: RemoteManifest;
 }): CatalogSweepWrite {
   const { aggregates, manifest } = args;
-  const summary = aggregates.summary?.data ?? null;
+  const { summary, fields } = summaryOf(aggregates);
   const isRing = args.sweepType === 'ring';
   const comparison = aggregates.comparison?.table ?? null;
   return {
@@ -22,10 +23,10 @@ export function buildCatalogWrite(args: {
     sweepType: args.sweepType,
     revision: manifest.revision,
     createdAt: manifest.createdAt,
-    config: objectField(summary, 'config') ?? jobManifestConfig(aggregates),
+    config: objectField(fields, 'config') ?? jobManifestConfig(aggregates),
     summary,
-    pairsTotal: intField(summary, 'total_pairs') ?? (isRing ? (comparison?.rows.length ?? null) : null),
-    pairsCompleted: intField(summary, 'completed_pairs') ?? (isRing ? completedRingRuns(aggregates) : null),
+    pairsTotal: intField(fields, 'total_pairs') ?? (isRing ? (comparison?.rows.length ?? null) : null),
+    pairsCompleted: intField(fields, 'completed_pairs') ?? (isRing ? completedRingRuns(aggregates) : null),
     manifest,
     totalBytes: manifest.stats.totalBytes,
     archiveBytes: manifest.objects.filter((o) => o.kind === 'archive').reduce((n, o) => n + o.size, 0),
@@ -34,6 +35,18 @@ export function buildCatalogWrite(args: {
     comparisonRows: isRing ? [] : (comparison?.rows ?? []),
     registryRows: registryRows(aggregates, isRing ? (comparison?.rows ?? []) : []),
   };
+}
+
+/**
+ * The summary as the catalog takes it — its catalog text when it was read as such (the tree is never
+ * built), else its tree — and where its config and pair counts are read from (the top-level members
+ * SUMMARY_FIELDS names, or the tree itself).
+ */
+function summaryOf(aggregates: SweepAggregates): { summary: Json | JsonText | null; fields: Json | null } {
+  const s = aggregates.summary;
+  if (!s) return { summary: null, fields: null };
+  if (s.catalog) return { summary: s.catalog.text, fields: s.catalog.fields };
+  return { summary: s.data, fields: s.data };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { SyncError } from '../model/errors.js';
-import { manifestSchemaFor, type RemoteManifest } from '../model/RemoteManifest.js';
+import { manifestSchemaFor, passesManifestChecks, type RemoteManifest } from '../model/RemoteManifest.js';
 import type { ObjectStore } from '../stores/ObjectStore.js';
 
 export const MANIFEST_FORMAT = 'bilancio-sync/manifest@1';
@@ -67,6 +67,9 @@ function sweepOfKey(key: string): string {
  * every offending field, e.g. `files[3].path: path "../x" leaves the sweep folder (..)`.
  */
 export function validateManifest(raw: unknown, sweep: string, where: string): RemoteManifest {
+  // The checks by hand first (they take a fraction of zod's time over 12,000 file entries); the schema
+  // runs only for a manifest they refuse, to accept it after all or to name every problem.
+  if (passesManifestChecks(raw, sweep)) return raw as RemoteManifest;
   const result = manifestSchemaFor(sweep).safeParse(raw);
   if (result.success) return raw as RemoteManifest;
   const problems = result.error.issues.map((i) => `${fieldName(i.path)}: ${i.message}`);

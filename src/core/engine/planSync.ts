@@ -46,7 +46,19 @@ export function planSync(
   // Once a sweep's run data is in the cloud, every later revision carries it too: an aggregates-only
   // revision on top would make the latest revision restore less than the one before it.
   const full = wantFull || Boolean(remote?.full);
-  const loose = allFiles.filter((f) => !units.some((u) => inUnit(f.path, u)));
+  // Built once: every comparison with the remote revision below looks files up by path.
+  const remoteByPath = remote ? new Map(remote.files.map((f) => [f.path, f])) : new Map<string, FileEntry>();
+  const unitOf = unitFinder(units);
+  const loose: FileEntry[] = [];
+  const byUnit = new Map<UnitSpec, FileEntry[]>(units.map((u) => [u, []]));
+  // The revision's files, in the order of `allFiles` (a sorted list stays sorted).
+  const files: FileEntry[] = [];
+  for (const f of allFiles) {
+    const unit = unitOf(f);
+    if (unit === undefined) loose.push(f);
+    else byUnit.get(unit)!.push(f);
+    if (unit === undefined || full) files.push(f);
+  }
   const objects: PlannedObject[] = loose.map((file) => {
     const key = fileKey(sweep, file.path);
     const prior = remote?.objects.find(
@@ -54,27 +66,27 @@ export function planSync(
     );
     return { kind: 'aggregate', key, file, reuse: prior ?? null };
   });
-  const files = [...loose];
   if (full) {
     for (const unit of units) {
-      const unitFiles = allFiles.filter((f) => inUnit(f.path, unit));
+      const unitFiles = byUnit.get(unit)!;
       if (unitFiles.length === 0) continue;
       const key = archiveKey(sweep, unit.name);
       const prior = remote?.objects.find((o) => o.key === key) ?? null;
-      const reuse = prior && remote && sameFileSet(prior.files, unitFiles, remote.files) ? prior : null;
+      const reuse = prior && sameFileSet(prior.files, unitFiles, remoteByPath) ? prior : null;
       objects.push({ kind: 'archive', key, branch: unit.name, files: unitFiles, reuse });
-      files.push(...unitFiles);
     }
   }
-  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  if (!isSorted(files)) files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  // Paths are unique on both sides: the same count and every file found with the same content is the
+  // same set.
   const unchanged =
     remote !== null &&
     remote.full === full &&
-    sameFileSet(
-      remote.files.map((f) => f.path),
-      files,
-      remote.files,
-    );
+    remote.files.length === files.length &&
+    files.every((f) => {
+      const r = remoteByPath.get(f.path);
+      return r !== undefined && sameContent(r, f);
+    });
   return {
     files,
     objects,
@@ -82,6 +94,20 @@ export function planSync(
     unchanged,
     revision: remote ? (unchanged ? remote.revision : remote.revision + 1) : 1,
   };
+}
+
+/** The unit a path belongs to, with each unit's folder prefixes made once (12,000 paths are asked). */
+function unitFinder(units: UnitSpec[]): (f: FileEntry) => UnitSpec | undefined {
+  const dirs = units.flatMap((unit) => unit.paths.map((p) => ({ unit, dir: p, prefix: `${p}/` })));
+  return (f) => {
+    for (const d of dirs) if (f.path.startsWith(d.prefix) || f.path === d.dir) return d.unit;
+    return undefined;
+  };
+}
+
+function isSorted(files: readonly FileEntry[]): boolean {
+  for (let i = 1; i < files.length; i++) if (files[i - 1]!.path > files[i]!.path) return false;
+  return true;
 }
 
 /**
@@ -131,13 +157,16 @@ export function hashesToDefer(
   return out;
 }
 
-/** True when `paths` (with their entries in `remoteFiles`) hold exactly the content of `current`. */
-function sameFileSet(paths: string[], current: FileEntry[], remoteFiles: FileEntry[]): boolean {
+/** True when `paths` (with their entries in `remoteByPath`) hold exactly the content of `current`. */
+function sameFileSet(
+  paths: string[],
+  current: FileEntry[],
+  remoteByPath: ReadonlyMap<string, FileEntry>,
+): boolean {
   if (paths.length !== current.length) return false;
   const wanted = new Set(paths);
-  const byPath = new Map(remoteFiles.map((f) => [f.path, f]));
   return current.every((f) => {
-    const r = byPath.get(f.path);
+    const r = remoteByPath.get(f.path);
     return r !== undefined && wanted.has(f.path) && sameContent(r, f);
   });
 }

@@ -7,12 +7,8 @@ import type { FileEntry } from '../model/types.js';
 import type { JournalDb } from './JournalDb.js';
 import type { CachedFile } from './types.js';
 
-interface FileCacheRow {
-  rel_path: string;
-  size: number;
-  mtime_ms: number;
-  sha256: string;
-}
+/** A row as the raw statement returns it: rel_path, size, mtime_ms, sha256. */
+type FileCacheRow = [string, number, number, string];
 
 export class FileCacheRepository {
   private readonly stmts;
@@ -20,7 +16,8 @@ export class FileCacheRepository {
   constructor(private readonly ctx: JournalDb) {
     const { db } = ctx;
     this.stmts = {
-      get: db.prepare('SELECT rel_path, size, mtime_ms, sha256 FROM file_cache WHERE sweep_path = ?'),
+      // Rows as arrays (raw): a sweep has ~12,000, and an object per row costs more than the query.
+      get: db.prepare('SELECT rel_path, size, mtime_ms, sha256 FROM file_cache WHERE sweep_path = ?').raw(),
       clear: db.prepare('DELETE FROM file_cache WHERE sweep_path = ?'),
       put: db.prepare(
         'INSERT OR REPLACE INTO file_cache (sweep_path, rel_path, size, mtime_ms, sha256) VALUES (?, ?, ?, ?, ?)',
@@ -32,8 +29,8 @@ export class FileCacheRepository {
   get(sweepPath: string): Map<string, CachedFile> {
     return this.ctx.guard(() => {
       const map = new Map<string, CachedFile>();
-      for (const r of this.stmts.get.iterate(sweepPath) as Iterable<FileCacheRow>) {
-        map.set(r.rel_path, { size: r.size, mtimeMs: r.mtime_ms, sha256: r.sha256 });
+      for (const [path, size, mtimeMs, sha256] of this.stmts.get.all(sweepPath) as FileCacheRow[]) {
+        map.set(path, { size, mtimeMs, sha256 });
       }
       return map;
     });

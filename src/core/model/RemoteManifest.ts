@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type SweepType, sweepTypeSchema } from '../../shared/states.js';
+import { SWEEP_TYPES, type SweepType, sweepTypeSchema } from '../../shared/states.js';
 import type { FileEntry } from './types.js';
 
 /** One object written for a revision. */
@@ -131,3 +131,68 @@ export function manifestSchemaFor(sweep: string) {
       });
     });
 }
+
+/**
+ * The same checks as `manifestSchemaFor(sweep)`, by hand, for the manifest that passes them — the usual
+ * case, and one of ~12,000 file entries that zod takes a while over. True only when every check holds
+ * (never more lenient than the schema: where it may be stricter, the caller falls back to the schema,
+ * which then accepts, or names what is wrong).
+ */
+export function passesManifestChecks(raw: unknown, sweep: string): boolean {
+  if (!isRecord(raw)) return false;
+  const m = raw;
+  if (m.format !== 'bilancio-sync/manifest@1' || m.sweep !== sweep) return false;
+  if (!(SWEEP_TYPES as readonly unknown[]).includes(m.sweepType)) return false;
+  if (!(Number.isSafeInteger(m.revision) && (m.revision as number) > 0)) return false;
+  if (m.full !== undefined && typeof m.full !== 'boolean') return false;
+  for (const k of ['createdAt', 'syncedAt', 'sourceHost', 'sourcePath', 'toolVersion'] as const)
+    if (typeof m[k] !== 'string') return false;
+  if (!Array.isArray(m.files) || !Array.isArray(m.objects) || !Array.isArray(m.warnings)) return false;
+  const listed = new Set<string>();
+  for (const f of m.files as unknown[]) {
+    if (!isRecord(f) || !isRelativePath(f.path) || !isByteCount(f.size)) return false;
+    if (!Number.isFinite(f.mtimeMs) || !isSha256(f.sha256)) return false;
+    listed.add(f.path);
+  }
+  const prefix = `${sweep}/`;
+  for (const o of m.objects as unknown[]) {
+    if (!isRecord(o) || typeof o.key !== 'string' || !o.key.startsWith(prefix)) return false;
+    if (unsafeRelativePathReason(o.key.slice(prefix.length)) !== null) return false;
+    if (!isByteCount(o.size) || !isSha256(o.sha256)) return false;
+    if (o.kind !== 'aggregate' && o.kind !== 'archive') return false;
+    if (o.branch !== undefined && typeof o.branch !== 'string') return false;
+    if (!Array.isArray(o.files)) return false;
+    for (const f of o.files as unknown[]) if (!isRelativePath(f) || !listed.has(f)) return false;
+  }
+  const stats = m.stats;
+  if (!isRecord(stats) || !isByteCount(stats.registryRows) || !isByteCount(stats.totalBytes)) return false;
+  if (stats.comparisonRows !== null && !isByteCount(stats.comparisonRows)) return false;
+  return (m.warnings as unknown[]).every((w) => typeof w === 'string');
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+/**
+ * unsafeRelativePathReason(v) === null, in one pass over the characters (no split, no regex): not empty,
+ * no backslash or control character, no drive letter, no empty, "." or ".." segment (which also rules
+ * out a leading or trailing slash).
+ */
+function isRelativePath(v: unknown): v is string {
+  if (typeof v !== 'string' || v.length === 0) return false;
+  if (v.length >= 2 && v.charCodeAt(1) === 0x3a && /^[A-Za-z]/.test(v)) return false;
+  let segmentStart = 0;
+  for (let i = 0; i <= v.length; i++) {
+    const c = i < v.length ? v.charCodeAt(i) : 0x2f;
+    if (c < 0x20 || c === 0x7f || c === 0x5c) return false;
+    if (c !== 0x2f) continue;
+    const n = i - segmentStart;
+    if (n === 0) return false;
+    if (n <= 2 && v.charCodeAt(segmentStart) === 0x2e && (n === 1 || v.charCodeAt(segmentStart + 1) === 0x2e))
+      return false;
+    segmentStart = i + 1;
+  }
+  return true;
+}
+const isByteCount = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
+const isSha256 = (v: unknown): boolean => typeof v === 'string' && SHA256.test(v);

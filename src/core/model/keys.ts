@@ -76,6 +76,13 @@ export function validateSweepName(name: string): string {
   return name.normalize('NFC');
 }
 
+/**
+ * A sweep name as a user typed it to look a sweep up (download, verify, revisions, a search): in NFC, as
+ * validateSweepName stores names, so "u" + U+0308 from a macOS terminal finds the sweep synced as "ü". Not
+ * checked: a name no sweep can have just finds nothing ("no synced sweep named …").
+ */
+export const typedSweepName = (name: string): string => name.normalize('NFC');
+
 /** Whether validateSweepName changes `name` (it was not in NFC), for a caller that reports it. */
 export const sweepNameNormalised = (name: string): boolean => name.normalize('NFC') !== name;
 

@@ -13,10 +13,12 @@
  *   <path> is full: not enough space on <mount> while … (N MB free, M MB needed)", hint "Free K MB on
  *   <mount> …" — never an integrity error, never "aborted".
  * - EEXIST / ENOTDIR / EISDIR (a file where a folder must be): `usage` (exit 2), code `not-a-folder`.
- * - EMFILE / ENFILE: `transient` (exit 4), code `too-many-open-files`.
+ * - EMFILE / ENFILE: `transient` (exit 4), code `too-many-open-files`, with the process's limit when the
+ *   system tells it and the hint to raise it (ulimit -n).
  * - EIO: `transient` (exit 4), code `io-error`.
  */
-import { statfsSync, statSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statfsSync, statSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import type { ErrorCategory } from '../../shared/errors.js';
 import { SyncError } from './errors.js';
@@ -155,6 +157,64 @@ export function diskFullError(ctx: OsErrorContext, cause?: unknown): SyncError {
   );
 }
 
+/** " (as user nobody)": whose permissions the system checked, when it can tell. */
+function asUser(): string {
+  try {
+    return ` (as user ${userInfo().username})`;
+  } catch {
+    return ''; // a uid without a name (a container's)
+  }
+}
+
+/**
+ * The folder whose permissions refused `e` (EACCES, EPERM, EROFS) — of the paths the error names (a
+ * rename's destination first), the nearest existing folder this process may not write in — or `fallback`.
+ * A restore into /data/x/y/z refused by /data says /data, not the folders that don't exist yet; a move into
+ * a target's sub-folder of another user says that sub-folder, not the target that is fine.
+ */
+export function refusedFolder(e: NodeJS.ErrnoException & { dest?: string }, fallback: string): string {
+  for (const p of [e.dest, e.path]) {
+    if (typeof p !== 'string' || p === '') continue;
+    const dir = existingDir(p);
+    try {
+      accessSync(dir, constants.W_OK | constants.X_OK);
+    } catch {
+      return dir;
+    }
+  }
+  return fallback;
+}
+
+/** This process's limit of open files (the soft RLIMIT_NOFILE, `ulimit -n`), where the system tells it. */
+export function openFilesLimit(): number | null {
+  try {
+    // Linux; read after the failure, once what failed has closed its files again.
+    const line = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return line ? Number(line[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** EMFILE (this process's limit) or ENFILE (the system's table): the limit and how to raise it. */
+function tooManyOpenFilesError(ctx: OsErrorContext, cause: unknown, systemWide: boolean): SyncError {
+  const limit = openFilesLimit();
+  const where = ctx.doing.includes(ctx.path) ? '' : ` (${ctx.path})`;
+  const suggested = limit === null || limit < 4096 ? 4096 : limit * 2;
+  const why = systemWide
+    ? ": the system's table of open files is full"
+    : limit === null
+      ? ''
+      : `: this process may have at most ${limit} files open at once`;
+  return new SyncError(
+    'transient',
+    `Too many open files while ${ctx.doing}${where}${why}.`,
+    `Raise the limit of open files: ulimit -n ${suggested} in the shell that starts Bilancio Sync` +
+      `${limit === null ? '' : ` (it is ${limit} now)`}, or close other programs; then try again.`,
+    { cause, code: 'too-many-open-files' },
+  );
+}
+
 /**
  * An operating-system error as a SyncError naming the path and what to do. A SyncError is returned as it
  * is; an error with no errno code this module knows becomes an `internal` error with the path.
@@ -173,7 +233,7 @@ export function fromOsError(e: unknown, ctx: OsErrorContext): SyncError {
     case 'EPERM':
       return new SyncError(
         denied,
-        `Permission denied on ${ctx.path} while ${ctx.doing}.`,
+        `Permission denied on ${ctx.path} while ${ctx.doing}${asUser()}.`,
         `Check the permissions of ${ctx.path}, or choose another folder.`,
         options('permission-denied'),
       );
@@ -195,12 +255,7 @@ export function fromOsError(e: unknown, ctx: OsErrorContext): SyncError {
       );
     case 'EMFILE':
     case 'ENFILE':
-      return new SyncError(
-        'transient',
-        `Too many open files while ${ctx.doing} (${ctx.path}).`,
-        'Close other programs or raise the open-file limit (ulimit -n), then try again.',
-        options('too-many-open-files'),
-      );
+      return tooManyOpenFilesError(ctx, e, code === 'ENFILE');
     case 'EIO':
       return new SyncError(
         'transient',

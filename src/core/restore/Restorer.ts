@@ -1,6 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync } from 'node:fs';
-import { mkdir, rm, utimes } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { lstat, mkdir, rm, utimes } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -8,15 +8,17 @@ import type { RestoreSelection } from '../../shared/commands.js';
 import type { EngineEventListener } from '../../shared/events.js';
 import { extractArchive } from '../archive/ArchiveExtractor.js';
 import { existingPaths, moveIntoPlace } from '../archive/moveIntoPlace.js';
-import { withRetry } from '../async/retry.js';
+import { defaultIsRetryable, withRetry } from '../async/retry.js';
 import { runPool } from '../async/runPool.js';
 import { ProgressMeter } from '../engine/ProgressMeter.js';
 import { RevisionKeeper } from '../engine/RevisionKeeper.js';
 import { SyncError, toSyncError } from '../model/errors.js';
-import { findOsError, fromOsError, osErrorCode } from '../model/osErrors.js';
+import { findOsError, fromOsError, osErrorCode, refusedFolder } from '../model/osErrors.js';
 import type { ManifestObject, RemoteManifest } from '../model/RemoteManifest.js';
 import type { FileEntry } from '../model/types.js';
 import type { ObjectStore } from '../stores/ObjectStore.js';
+import { isOutOfFileDescriptors, OpenFilesGate, removeTree, withinOpenFiles } from './openFiles.js';
+import { removeStaleStaging, stagingFolderName } from './stagingFolder.js';
 
 /** Progress events of a restore are at least this far apart (as a sync's), but one ends each object. */
 export const PROGRESS_EVERY_MS = 100;
@@ -66,24 +68,31 @@ export async function restoreSweep(
   // the machine's (space, permissions): an EEXIST inside our own staging folder is the archive's doing.
   const osError = (e: unknown, need?: number, environmentOnly = false) => {
     const os = findOsError(e, environmentOnly);
-    return os
-      ? fromOsError(os, { path: target, doing: `restoring ${sweep} into ${target}`, role: 'argument', need })
-      : toSyncError(e);
+    if (!os) return toSyncError(e);
+    // Refused permission: the folder that refused it (a parent of root's, a sub-folder of another user's).
+    const denied = ['EACCES', 'EPERM', 'EROFS'].includes(os.code ?? '');
+    const path = denied ? refusedFolder(os, target) : target;
+    return fromOsError(os, { path, doing: `restoring ${sweep} into ${target}`, role: 'argument', need });
   };
   // mkdir returns the first folder it had to create: on failure that one goes again ("as it was").
   const created = await makeFolder(target).catch((e: unknown) => {
     throw osError(e, bytesTotal);
   });
   const undoCreate = async () => {
-    if (created) await rm(created, { recursive: true, force: true });
+    if (created) await removeTree(created);
   };
-  if (!options.overwrite)
-    await refuseExisting(target, files).catch(async (e) => {
-      await undoCreate();
-      throw osError(e, bytesTotal);
-    });
+  // A restore killed before its clean-up (SIGKILL, power loss) left its staging folder here: it goes first.
+  // Such a restore may have been moving files into place: the files it placed, exactly the manifest's
+  // bytes, are then no conflict (the re-run finishes its job); any other file there is refused as always.
+  const resumingKilled = (await removeStaleStaging(target)) > 0;
+  const replaceIdentical = options.overwrite
+    ? false
+    : await refuseExisting(target, files, resumingKilled).catch(async (e) => {
+        await undoCreate();
+        throw osError(e, bytesTotal);
+      });
 
-  const staging = join(target, `.bilancio-sync-restore-${randomBytes(6).toString('hex')}`);
+  const staging = join(target, stagingFolderName());
   await mkdir(staging).catch(async (e: unknown) => {
     await undoCreate();
     throw osError(e, bytesTotal);
@@ -113,6 +122,8 @@ export async function restoreSweep(
     // Objects are independent: a few at once keeps the threadpool busy while one waits on the network.
     // Largest first, so the archives don't queue behind small loose files.
     const objects = [...chosen].sort((a, b) => b.size - a.size);
+    // Under a low limit of open files fewer objects go at once (openFiles.ts), not the restore down.
+    const gate = new OpenFilesGate(options.concurrency ?? 4);
     await runPool(objects, options.concurrency ?? 4, async (o) => {
       const expected = o.files.map((p) => byPath.get(p)).filter((f): f is FileEntry => f !== undefined);
       if (expected.length !== o.files.length) {
@@ -127,19 +138,25 @@ export async function restoreSweep(
       // what the failed attempt had reached (the figures never go backwards).
       let credited = 0;
       // A dropped connection mid-object is retried from the start of that object (what it had written
-      // to staging is removed first); damaged bytes are not retried: they would be damaged again.
-      await withRetry(
-        () => {
-          let got = 0;
-          return restoreObject(store, o, expected, staging, options.signal, (n) => {
-            got += n;
-            if (got <= credited) return;
-            meter.advance(Math.min(got, objectTotal) - credited);
-            credited = Math.min(got, objectTotal);
-            report(o, credited, objectTotal);
-          });
-        },
-        { signal: options.signal },
+      // to staging is removed first); damaged bytes are not retried: they would be damaged again. Running
+      // out of file descriptors is not retried here but by the gate, with fewer objects at once.
+      await withinOpenFiles(gate, () =>
+        withRetry(
+          () => {
+            let got = 0;
+            return restoreObject(store, o, expected, staging, options.signal, (n) => {
+              got += n;
+              if (got <= credited) return;
+              meter.advance(Math.min(got, objectTotal) - credited);
+              credited = Math.min(got, objectTotal);
+              report(o, credited, objectTotal);
+            });
+          },
+          {
+            signal: options.signal,
+            isRetryable: (e) => !isOutOfFileDescriptors(e) && defaultIsRetryable(e),
+          },
+        ),
       );
       meter.advance(objectTotal - credited);
       credited = objectTotal;
@@ -150,17 +167,17 @@ export async function restoreSweep(
       staging,
       target,
       files.map((f) => f.path),
-      { overwrite: options.overwrite ?? false },
+      { overwrite: (options.overwrite ?? false) || replaceIdentical },
     );
   } catch (e) {
-    await rm(staging, { recursive: true, force: true });
+    await removeTree(staging);
     await undoCreate();
     // After the clean-up, so a full disk's free space is counted without our staging folder. A cancel
     // stays a cancel (the extractor's own error), whatever the file system said meanwhile.
     if (options.signal?.aborted) throw toSyncError(e);
     throw osError(e, bytesTotal, true);
   } finally {
-    await rm(staging, { recursive: true, force: true });
+    await removeTree(staging);
   }
   const warnings = manifest.full
     ? []
@@ -274,12 +291,22 @@ function manifestMissingError(
   );
 }
 
-async function refuseExisting(target: string, files: FileEntry[]): Promise<void> {
+/**
+ * Refuses a target that holds files of the sweep. With `allowIdentical`, files with exactly the manifest's
+ * bytes are allowed; returns true when some are there (the move then replaces them).
+ */
+async function refuseExisting(target: string, files: FileEntry[], allowIdentical: boolean): Promise<boolean> {
   // Walks the tree, not every file: a folder the target lacks holds none of them (one lstat).
-  const existing = await existingPaths(
+  const found = await existingPaths(
     target,
     files.map((f) => f.path),
   );
+  if (found.length === 0) return false;
+  const byPath = new Map(files.map((f) => [f.path, f]));
+  const existing: string[] = [];
+  for (const path of found) {
+    if (!allowIdentical || !(await sameBytes(join(target, path), byPath.get(path)!))) existing.push(path);
+  }
   if (existing.length > 0) {
     throw new SyncError(
       'conflict',
@@ -291,6 +318,16 @@ async function refuseExisting(target: string, files: FileEntry[]): Promise<void>
       { code: 'target-not-empty' },
     );
   }
+  return true;
+}
+
+/** Whether the file at `path` is a regular file with the entry's size and sha256. */
+async function sameBytes(path: string, entry: FileEntry): Promise<boolean> {
+  const info = await lstat(path).catch(() => null);
+  if (!info?.isFile() || info.size !== entry.size) return false;
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(path), hash);
+  return hash.digest('hex') === entry.sha256;
 }
 
 /** Streams one object into staging, verified; a failure of the download itself is 'transient'.
@@ -322,6 +359,11 @@ async function restoreObject(
       );
     }
     throw e;
+  } finally {
+    // A failed object's body would stay open (piping stops at the destroyed counter, not at its source):
+    // one descriptor — a socket, a store file — lost per failure, which a restore short of descriptors
+    // (openFiles.ts) can't afford. After a complete read this is a no-op.
+    body.destroy();
   }
 }
 

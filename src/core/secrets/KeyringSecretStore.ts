@@ -6,11 +6,18 @@
  * Each secret is one entry: service `bilancio-sync`, account = the setting key. The async entries run
  * off the event loop, so a keychain waiting on an unlock prompt never freezes the caller.
  */
-import { AsyncEntry, type EntryOptions } from '@napi-rs/keyring';
+import type { AsyncEntry, EntryOptions } from '@napi-rs/keyring';
 import { SyncError } from '../model/errors.js';
 import { assertSecretName, assertSecretValue, type SecretStore } from './SecretStore.js';
 
 export const KEYRING_SERVICE = 'bilancio-sync';
+
+/** The native keychain module, loaded on the first keychain call: most commands read no secret there. */
+let keyring: Promise<typeof import('@napi-rs/keyring')> | undefined;
+const loadKeyring = () => {
+  keyring ??= import('@napi-rs/keyring');
+  return keyring;
+};
 
 /**
  * On Linux, which store to use. `secret-service` (the default) requires a Secret Service on the session's
@@ -132,7 +139,7 @@ export class KeyringSecretStore implements SecretStore {
   ): Promise<T> {
     try {
       // The constructor itself throws when a required store (Linux: the Secret Service) is unreachable.
-      const entry = new AsyncEntry(this.service, account, this.entryOptions);
+      const entry = new (await loadKeyring()).AsyncEntry(this.service, account, this.entryOptions);
       return await fn(entry);
     } catch (e) {
       throw keyringError(verb, label, this.description, this.service, e, value);
@@ -208,7 +215,7 @@ export async function probeKeychain(
   const signal = AbortSignal.timeout(options.timeoutMs ?? 15_000);
   let entry: AsyncEntry | undefined;
   try {
-    entry = new AsyncEntry(service, account, entryOptions);
+    entry = new (await loadKeyring()).AsyncEntry(service, account, entryOptions);
     await entry.setPassword(probeValue, signal);
     const back = await entry.getPassword(signal);
     if (back !== probeValue) return { ok: false, error: 'the keychain did not give back what was written' };

@@ -26,6 +26,7 @@ import { TOOL_VERSION } from '../engine/version.js';
 import type { AttemptFinish } from '../journal/AttemptsRepository.js';
 import type { Journal } from '../journal/Journal.js';
 import { SyncError, toSyncError } from '../model/errors.js';
+import { typedSweepName } from '../model/keys.js';
 import { restoreSweep } from '../restore/Restorer.js';
 import { repairRemote } from '../restore/repair.js';
 import { verifyRemote } from '../restore/verifyRemote.js';
@@ -121,7 +122,7 @@ export class AppService implements Bridge {
       const parsed = spec.request.safeParse(request ?? {});
       if (!parsed.success) throw requestError(name, parsed.error);
       const handler = this.handlers[name] as (input: unknown) => Promise<unknown>;
-      const value = await handler(parsed.data);
+      const value = await handler(withTypedSweepNames(parsed.data));
       if (this.options.checkResponses) {
         const checked = spec.response.safeParse(value);
         if (!checked.success) {
@@ -640,6 +641,24 @@ async function recordAttempt<T>(
     });
     throw e;
   }
+}
+
+/**
+ * The request fields that hold a sweep's name (`sweep`, `name`) or part of one (a search's `query`) in
+ * the contract's commands. Names come in here, and only here, from every shell: looked up in NFC, as sync
+ * stores them, whatever form the user's terminal or clipboard sent.
+ */
+const SWEEP_NAME_FIELDS = ['sweep', 'name', 'query'] as const;
+
+function withTypedSweepNames(request: unknown): unknown {
+  if (!request || typeof request !== 'object') return request;
+  let out = request as Record<string, unknown>;
+  for (const field of SWEEP_NAME_FIELDS) {
+    const value = out[field];
+    if (typeof value === 'string' && typedSweepName(value) !== value)
+      out = { ...out, [field]: typedSweepName(value) };
+  }
+  return out;
 }
 
 function describeZod(error: ZodError): string {

@@ -10,12 +10,12 @@ import type { Journal } from '../journal/Journal.js';
 import { SyncError, toSyncError } from '../model/errors.js';
 import type { RemoteManifest } from '../model/RemoteManifest.js';
 import { findRevision } from '../restore/Restorer.js';
-import type { Catalog, CatalogSweep } from '../stores/Catalog.js';
+import type { Catalog, CatalogSweepListing } from '../stores/Catalog.js';
 import type { ObjectStore } from '../stores/ObjectStore.js';
 import { queryRows, type Row } from './rows.js';
 import { localSweep } from './views.js';
 
-export function catalogSummary(s: CatalogSweep) {
+export function catalogSummary(s: CatalogSweepListing) {
   return {
     name: s.name,
     owner: s.owner,
@@ -226,8 +226,13 @@ export async function registryRows(
   return queryRows(data.columns, data.rows, q);
 }
 
-async function requireCatalogSweep(catalog: Catalog, name: string, owner: string): Promise<CatalogSweep> {
-  const row = await catalog.getSweep(name, owner);
+/** The sweep's row without its config and summary: only its revision is needed (to key the row cache). */
+async function requireCatalogSweep(
+  catalog: Catalog,
+  name: string,
+  owner: string,
+): Promise<CatalogSweepListing> {
+  const row = await catalog.getSweepListing(name, owner);
   if (!row) {
     throw new SyncError(
       'not-found',

@@ -1,4 +1,5 @@
 import type { SweepType } from '../../shared/states.js';
+import type { JsonText } from '../model/JsonText.js';
 import type { RemoteManifest } from '../model/RemoteManifest.js';
 import type { CsvRow, Json } from '../model/types.js';
 
@@ -21,7 +22,8 @@ export interface CatalogSweepWrite {
   /** When the sweep was created (earliest file mtime), ISO 8601. */
   createdAt: string;
   config: Json | null;
-  summary: Json | null;
+  /** The summary's tree, or its text (a summary read from a file: no tree of it is ever built). */
+  summary: Json | JsonText | null;
   pairsTotal: number | null;
   pairsCompleted: number | null;
   manifest: RemoteManifest;
@@ -34,7 +36,11 @@ export interface CatalogSweepWrite {
   registryRows: RegistryRowWrite[];
 }
 
-export interface CatalogSweep {
+/**
+ * A sweep's row without its config and summary, which can be any size (a summary.json of 50 MB): what a
+ * list of sweeps and a check of a sweep's revision read.
+ */
+export interface CatalogSweepListing {
   sweepId: string;
   name: string;
   owner: string;
@@ -42,13 +48,16 @@ export interface CatalogSweep {
   revision: number;
   createdAt: string;
   syncedAt: string;
-  config: Json | null;
-  summary: Json | null;
   pairsTotal: number | null;
   pairsCompleted: number | null;
   totalBytes: number;
   archiveBytes: number;
   sourceHost: string;
+}
+
+export interface CatalogSweep extends CatalogSweepListing {
+  config: Json | null;
+  summary: Json | null;
 }
 
 export interface Page {
@@ -69,8 +78,10 @@ export interface Catalog {
    *  schema is missing or too old. */
   open(): Promise<void>;
   writeSweep(write: CatalogSweepWrite): Promise<{ sweepId: string }>;
-  listSweeps(query?: { type?: SweepType; owner?: string } & Page): Promise<CatalogSweep[]>;
+  listSweeps(query?: { type?: SweepType; owner?: string } & Page): Promise<CatalogSweepListing[]>;
   getSweep(name: string, owner?: string): Promise<CatalogSweep | null>;
+  /** getSweep without the config and summary (which are not even read). */
+  getSweepListing(name: string, owner?: string): Promise<CatalogSweepListing | null>;
   /** The original comparison rows (every column, original text), in file order. */
   listComparisonRows(name: string, page?: Page & { owner?: string }): Promise<CsvRow[]>;
   listRegistryRows(name: string, page?: Page & { owner?: string }): Promise<RegistryRowWrite[]>;

@@ -1,9 +1,19 @@
 import pg from 'pg';
 import type { SweepType } from '../../shared/states.js';
 import { SyncError, settingHint } from '../model/errors.js';
-import type { Catalog, CatalogSweep, CatalogSweepWrite, Page, RegistryRowWrite } from './Catalog.js';
+import { JsonText } from '../model/JsonText.js';
+import type {
+  Catalog,
+  CatalogSweep,
+  CatalogSweepListing,
+  CatalogSweepWrite,
+  Page,
+  RegistryRowWrite,
+} from './Catalog.js';
 import { paging } from './catalogRules.js';
 import {
+  LISTING_COLUMNS,
+  type ListingRecord,
   MIGRATION_FILE,
   oneSweep,
   type RegistryRecord,
@@ -11,6 +21,7 @@ import {
   SWEEP_COLUMNS,
   SWEEP_ORDER,
   type SweepRecord,
+  toCatalogListing,
   toCatalogSweep,
   toCsvRow,
   toRegistryRow,
@@ -139,9 +150,16 @@ export class PostgresCatalog implements Catalog {
 
   async writeSweep(write: CatalogSweepWrite): Promise<{ sweepId: string }> {
     // One statement = one transaction: the function upserts the sweep and replaces its rows, or fails whole.
+    // A summary kept as text (src/core/sweep/jsonBytes.ts: NUL-free, like every write here) goes as bytes
+    // of its own, merged into the payload by the server: no JS string or tree of it is made here.
+    const summary = write.summary instanceof JsonText ? write.summary : null;
+    const payload = JSON.stringify(writePayload(summary ? { ...write, summary: null } : write));
     const { rows } = await this.query<{ sweep_id: string }>(
-      'select public.bilancio_sync_write_sweep($1::jsonb) as sweep_id',
-      [JSON.stringify(writePayload(write))],
+      summary
+        ? `select public.bilancio_sync_write_sweep(
+             $1::jsonb || jsonb_build_object('summary', convert_from($2::bytea, 'UTF8')::jsonb)) as sweep_id`
+        : 'select public.bilancio_sync_write_sweep($1::jsonb) as sweep_id',
+      summary ? [payload, summary.utf8] : [payload],
       `writing sweep ${write.name}`,
     );
     const sweepId = rows[0]?.sweep_id;
@@ -149,24 +167,29 @@ export class PostgresCatalog implements Catalog {
     return { sweepId };
   }
 
-  async listSweeps(query: { type?: SweepType; owner?: string } & Page = {}): Promise<CatalogSweep[]> {
+  async listSweeps(query: { type?: SweepType; owner?: string } & Page = {}): Promise<CatalogSweepListing[]> {
     paging(query);
     const params: unknown[] = [];
     const where: string[] = [];
     if (query.type) where.push(`sweep_type = $${params.push(query.type)}`);
     if (query.owner !== undefined) where.push(`owner = $${params.push(query.owner)}`);
-    const { rows } = await this.query<SweepRecord>(
-      `select ${SWEEP_COLUMNS} from public.sweeps ${where.length ? `where ${where.join(' and ')}` : ''}
+    const { rows } = await this.query<ListingRecord>(
+      `select ${LISTING_COLUMNS} from public.sweeps ${where.length ? `where ${where.join(' and ')}` : ''}
        order by ${SWEEP_ORDER} limit $${params.push(query.limit ?? null)} offset $${params.push(query.offset ?? 0)}`,
       params,
       'listing sweeps',
     );
-    return rows.map(toCatalogSweep);
+    return rows.map(toCatalogListing);
   }
 
   async getSweep(name: string, owner?: string): Promise<CatalogSweep | null> {
     const row = await this.findSweep<SweepRecord>(SWEEP_COLUMNS, name, owner);
     return row ? toCatalogSweep(row) : null;
+  }
+
+  async getSweepListing(name: string, owner?: string): Promise<CatalogSweepListing | null> {
+    const row = await this.findSweep<ListingRecord>(LISTING_COLUMNS, name, owner);
+    return row ? toCatalogListing(row) : null;
   }
 
   async listComparisonRows(name: string, page: Page & { owner?: string } = {}) {

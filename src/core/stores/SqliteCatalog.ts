@@ -1,8 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { SweepType } from '../../shared/states.js';
 import { SyncError } from '../model/errors.js';
+import { JsonText } from '../model/JsonText.js';
 import type { CsvRow, Json } from '../model/types.js';
-import type { Catalog, CatalogSweep, CatalogSweepWrite, Page, RegistryRowWrite } from './Catalog.js';
+import type {
+  Catalog,
+  CatalogSweep,
+  CatalogSweepListing,
+  CatalogSweepWrite,
+  Page,
+  RegistryRowWrite,
+} from './Catalog.js';
 import { oneSweep, paging } from './catalogRules.js';
 import { COMPARISON_COLUMNS, typedComparisonValues } from './comparisonColumns.js';
 import { CATALOG_MIGRATIONS } from './sqliteCatalogSchema.js';
@@ -53,6 +61,7 @@ export class SqliteCatalog implements Catalog {
     const { db, stmts } = this.ready();
     const syncedAt = write.manifest.syncedAt || this.now().toISOString();
     const rowCreatedAt = this.now().toISOString();
+    const summaryText = write.summary instanceof JsonText ? write.summary : null;
     try {
       return db.transaction(() => {
         // Upsert by (owner, name): a re-sync keeps the sweep's id, so links to it stay valid.
@@ -63,7 +72,7 @@ export class SqliteCatalog implements Catalog {
           sweep_type: write.sweepType,
           created_at: write.createdAt,
           config: jsonOrNull(write.config),
-          summary: jsonOrNull(write.summary),
+          summary: summaryText ? null : jsonOrNull(write.summary as Json | null),
           pairs_total: write.pairsTotal,
           pairs_completed: write.pairsCompleted,
           revision: write.revision,
@@ -73,6 +82,7 @@ export class SqliteCatalog implements Catalog {
           archive_bytes: write.archiveBytes,
           source_host: write.sourceHost,
         }) as { sweep_id: string };
+        if (summaryText) writeSummaryText(db, sweepId, summaryText);
         stmts.deleteComparison.run(sweepId);
         stmts.deleteRegistry.run(sweepId);
         write.comparisonRows.forEach((row, i) => {
@@ -102,7 +112,7 @@ export class SqliteCatalog implements Catalog {
   }
 
   /** Newest sync first (then owner, name: a total order, so pages never overlap). */
-  async listSweeps(query: { type?: SweepType; owner?: string } & Page = {}): Promise<CatalogSweep[]> {
+  async listSweeps(query: { type?: SweepType; owner?: string } & Page = {}): Promise<CatalogSweepListing[]> {
     const { stmts } = this.ready();
     const { limit, offset } = paging(query);
     return this.guard(() =>
@@ -113,13 +123,25 @@ export class SqliteCatalog implements Catalog {
           limit,
           offset,
         }) as SweepRow[]
-      ).map(toSweep),
+      ).map(toListing),
     );
   }
 
   async getSweep(name: string, owner?: string): Promise<CatalogSweep | null> {
+    const { stmts } = this.ready();
     const row = this.findSweep(name, owner);
-    return row ? toSweep(row) : null;
+    if (!row) return null;
+    const content = this.guard(() => stmts.sweepContent.get(row.sweep_id) as SweepContentRow | undefined);
+    return {
+      ...toListing(row),
+      config: parseOrNull(content?.config ?? null),
+      summary: parseOrNull(content?.summary ?? null),
+    };
+  }
+
+  async getSweepListing(name: string, owner?: string): Promise<CatalogSweepListing | null> {
+    const row = this.findSweep(name, owner);
+    return row ? toListing(row) : null;
   }
 
   /** Unknown sweep → [] (as a query of the Postgres tables would give). */
@@ -200,7 +222,8 @@ export class SqliteCatalog implements Catalog {
 
 function prepare(db: SqliteDb) {
   const typed = COMPARISON_COLUMNS.map((c) => c.name);
-  const sweepCols = `sweep_id, owner, name, sweep_type, created_at, config, summary, pairs_total, pairs_completed,
+  // Not config and summary: they can be any size, and only getSweep reads them (sweepContent).
+  const sweepCols = `sweep_id, owner, name, sweep_type, created_at, pairs_total, pairs_completed,
     revision, synced_at, total_bytes, archive_bytes, source_host`;
   return {
     upsertSweep: db.prepare(`
@@ -231,6 +254,7 @@ function prepare(db: SqliteDb) {
       ORDER BY synced_at DESC, owner, name LIMIT @limit OFFSET @offset`),
     sweepsByName: db.prepare(`SELECT ${sweepCols} FROM sweeps WHERE name = ? ORDER BY owner LIMIT 2`),
     sweepByOwnerName: db.prepare(`SELECT ${sweepCols} FROM sweeps WHERE owner = ? AND name = ?`),
+    sweepContent: db.prepare('SELECT config, summary FROM sweeps WHERE sweep_id = ?'),
     listComparison: db.prepare(`SELECT original FROM comparison_results WHERE sweep_id = @sweep_id
       ORDER BY row_index LIMIT @limit OFFSET @offset`),
     listRegistry: db.prepare(`SELECT run_id, branch, parameters, status FROM run_registry
@@ -245,8 +269,6 @@ interface SweepRow {
   name: string;
   sweep_type: string;
   created_at: string;
-  config: string | null;
-  summary: string | null;
   pairs_total: number | null;
   pairs_completed: number | null;
   revision: number;
@@ -256,6 +278,11 @@ interface SweepRow {
   source_host: string;
 }
 
+interface SweepContentRow {
+  config: string | null;
+  summary: string | null;
+}
+
 interface RegistryRow {
   run_id: string;
   branch: string | null;
@@ -263,7 +290,7 @@ interface RegistryRow {
   status: string | null;
 }
 
-function toSweep(r: SweepRow): CatalogSweep {
+function toListing(r: SweepRow): CatalogSweepListing {
   return {
     sweepId: r.sweep_id,
     name: r.name,
@@ -272,8 +299,6 @@ function toSweep(r: SweepRow): CatalogSweep {
     revision: r.revision,
     createdAt: r.created_at,
     syncedAt: r.synced_at,
-    config: r.config === null ? null : (JSON.parse(r.config) as Json),
-    summary: r.summary === null ? null : (JSON.parse(r.summary) as Json),
     pairsTotal: r.pairs_total,
     pairsCompleted: r.pairs_completed,
     totalBytes: r.total_bytes,
@@ -284,6 +309,28 @@ function toSweep(r: SweepRow): CatalogSweep {
 
 function jsonOrNull(value: Json | null): string | null {
   return value === null ? null : JSON.stringify(value);
+}
+
+function parseOrNull(text: string | null): Json | null {
+  return text === null ? null : (JSON.parse(text) as Json);
+}
+
+/**
+ * Store a summary's catalog text as it is: bound as bytes and cast to TEXT, so no JS string of it is
+ * made. Without the column's CHECK (json_valid), which SQLite evaluates by first converting the text to
+ * its binary JSON: about three times the text in memory at once (measured: ~250 MB for 50 MB of text).
+ * The text is valid JSON by construction — what JSON.stringify prints (src/core/sweep/jsonBytes.ts), no
+ * deeper than the 1000 levels json_valid allows. The pragma only changes statements prepared while it
+ * is on (SQLite expires the others and recompiles them when they next run), so the check is back for
+ * every other write.
+ */
+function writeSummaryText(db: SqliteDb, sweepId: string, text: JsonText): void {
+  db.pragma('ignore_check_constraints = ON');
+  try {
+    db.prepare('UPDATE sweeps SET summary = CAST(? AS TEXT) WHERE sweep_id = ?').run(text.utf8, sweepId);
+  } finally {
+    db.pragma('ignore_check_constraints = OFF');
+  }
 }
 
 /** SQLite's LIMIT -1 means "all rows". */

@@ -3,22 +3,38 @@ import ws from 'ws';
 import type { SweepType } from '../../shared/states.js';
 import { SyncError, settingHint } from '../model/errors.js';
 import type { CsvRow } from '../model/types.js';
-import type { Catalog, CatalogSweep, CatalogSweepWrite, Page, RegistryRowWrite } from './Catalog.js';
+import type {
+  Catalog,
+  CatalogSweep,
+  CatalogSweepListing,
+  CatalogSweepWrite,
+  Page,
+  RegistryRowWrite,
+} from './Catalog.js';
 import { paging } from './catalogRules.js';
 import {
+  LISTING_COLUMNS,
+  type ListingRecord,
   MIGRATION_FILE,
   oneSweep,
   type RegistryRecord,
   SCHEMA_VERSION,
   SWEEP_COLUMNS,
   type SweepRecord,
+  toCatalogListing,
   toCatalogSweep,
   toCsvRow,
   toRegistryRow,
   withOwner,
   writePayload,
 } from './pgCatalogRows.js';
-import { missingSchemaError, type PostgrestFailure, supabaseError } from './supabaseErrors.js';
+import {
+  isRowSecurityRefusal,
+  missingSchemaError,
+  notOwnerError,
+  type PostgrestFailure,
+  supabaseError,
+} from './supabaseErrors.js';
 
 export interface SupabaseCatalogConfig {
   /** The project URL, https://<ref>.supabase.co (SUPABASE_URL). */
@@ -127,28 +143,36 @@ export class SupabaseCatalog implements Catalog {
     const res = (await this.db().rpc('bilancio_sync_write_sweep', {
       payload: writePayload(write),
     })) as Result<string>;
+    if (res.error && isRowSecurityRefusal(res.error))
+      throw notOwnerError(this.host, 'overwrite', write, res.error);
     const sweepId = this.check(res, `writing sweep ${write.name}`);
     if (typeof sweepId !== 'string')
       throw new SyncError('internal', `Supabase returned no id for sweep ${write.name}.`);
     return { sweepId };
   }
 
-  async listSweeps(query: { type?: SweepType; owner?: string } & Page = {}): Promise<CatalogSweep[]> {
+  async listSweeps(query: { type?: SweepType; owner?: string } & Page = {}): Promise<CatalogSweepListing[]> {
     await this.open();
-    const rows = await this.paged<SweepRecord>(query, 'listing sweeps', (from, to) => {
-      let q = this.db().from('sweeps').select(SWEEP_COLUMNS);
+    const rows = await this.paged<ListingRecord>(query, 'listing sweeps', (from, to) => {
+      let q = this.db().from('sweeps').select(LISTING_COLUMNS);
       if (query.type) q = q.eq('sweep_type', query.type);
       if (query.owner !== undefined) q = q.eq('owner', query.owner);
       // SWEEP_ORDER: newest sync first, then owner, name.
       return q.order('synced_at', { ascending: false }).order('owner').order('name').range(from, to);
     });
-    return rows.map(toCatalogSweep);
+    return rows.map(toCatalogListing);
   }
 
   async getSweep(name: string, owner?: string): Promise<CatalogSweep | null> {
     await this.open();
     const row = await this.findSweep<SweepRecord>(SWEEP_COLUMNS, name, owner);
     return row ? toCatalogSweep(row) : null;
+  }
+
+  async getSweepListing(name: string, owner?: string): Promise<CatalogSweepListing | null> {
+    await this.open();
+    const row = await this.findSweep<ListingRecord>(LISTING_COLUMNS, name, owner);
+    return row ? toCatalogListing(row) : null;
   }
 
   async listComparisonRows(name: string, page: Page & { owner?: string } = {}): Promise<CsvRow[]> {
@@ -190,14 +214,23 @@ export class SupabaseCatalog implements Catalog {
     return rows.map(toRegistryRow);
   }
 
-  /** Deleting a missing sweep is not an error. */
+  /**
+   * Deleting a missing sweep is not an error; deleting another member's is. The delete policy makes a
+   * DELETE of a row the key may not change match 0 rows, which PostgREST answers as a success: the sweep
+   * still being there afterwards (same id) is that refusal.
+   */
   async deleteSweep(name: string, owner?: string): Promise<void> {
     await this.open();
-    const sweep = await this.findSweep<{ sweep_id: string }>('sweep_id', name, owner);
+    const sweep = await this.findSweep<{ sweep_id: string; owner: string }>('sweep_id', name, owner);
     if (!sweep) return;
     // Its comparison and registry rows go with it (ON DELETE CASCADE), in the same request/transaction.
     const res = (await this.db().from('sweeps').delete().eq('sweep_id', sweep.sweep_id)) as Result<null>;
     this.check(res, `deleting ${name}`);
+    const left = (await this.db().from('sweeps').select('sweep_id').eq('sweep_id', sweep.sweep_id)) as Result<
+      { sweep_id: string }[]
+    >;
+    if (this.check(left, `checking the delete of ${name}`).length > 0)
+      throw notOwnerError(this.host, 'delete', { name, owner: sweep.owner });
   }
 
   async close(): Promise<void> {

@@ -5,8 +5,9 @@
  */
 
 import type { SweepType } from '../../shared/states.js';
+import { JsonText } from '../model/JsonText.js';
 import type { CsvRow, Json } from '../model/types.js';
-import type { CatalogSweep, CatalogSweepWrite, RegistryRowWrite } from './Catalog.js';
+import type { CatalogSweep, CatalogSweepListing, CatalogSweepWrite, RegistryRowWrite } from './Catalog.js';
 import { COMPARISON_COLUMNS, typedComparisonValues } from './comparisonColumns.js';
 
 /** The catalog schema version this code writes and reads (bilancio_sync_schema.version). */
@@ -14,9 +15,14 @@ export const SCHEMA_VERSION = 1;
 /** The migration that creates it, as the Supabase CLI expects it (repo-relative path). */
 export const MIGRATION_FILE = 'supabase/migrations/20261126000000_bilancio_sync_catalog.sql';
 
-/** Columns of `sweeps` the Catalog reads (the manifest, possibly large, stays in the database). */
-export const SWEEP_COLUMNS =
-  'sweep_id,owner,name,sweep_type,revision,created_at,synced_at,config,summary,pairs_total,pairs_completed,total_bytes,archive_bytes,source_host';
+/**
+ * Columns of `sweeps` a list of sweeps reads: not the manifest, config and summary, which can be any size
+ * (a 50 MB summary.json) and which a list does not show.
+ */
+export const LISTING_COLUMNS =
+  'sweep_id,owner,name,sweep_type,revision,created_at,synced_at,pairs_total,pairs_completed,total_bytes,archive_bytes,source_host';
+/** Columns of `sweeps` getSweep reads (the manifest, possibly large, stays in the database). */
+export const SWEEP_COLUMNS = `${LISTING_COLUMNS},config,summary`;
 
 // int columns are bigint: a digit string longer than that could not be stored, and would fail the whole
 // write. Like any other cell that isn't a value of its column's type, it becomes null in the typed column
@@ -41,7 +47,8 @@ function payloadOf(w: CatalogSweepWrite): Record<string, unknown> {
     revision: w.revision,
     created_at: w.createdAt,
     config: w.config,
-    summary: w.summary,
+    // A summary kept as text goes as a parameter of its own where it can (PostgresCatalog); here, a tree.
+    summary: w.summary instanceof JsonText ? w.summary.parse() : w.summary,
     pairs_total: w.pairsTotal,
     pairs_completed: w.pairsCompleted,
     manifest: w.manifest,
@@ -89,8 +96,8 @@ function typedValues(row: CsvRow): Record<string, string | null> {
   return values;
 }
 
-/** A `sweeps` row as either pg (Dates, bigint as string) or PostgREST (ISO strings, numbers) returns it. */
-export interface SweepRecord {
+/** A `sweeps` row (LISTING_COLUMNS) as either pg (Dates, bigint as string) or PostgREST (ISO strings, numbers) returns it. */
+export interface ListingRecord {
   sweep_id: string;
   owner: string;
   name: string;
@@ -98,8 +105,6 @@ export interface SweepRecord {
   revision: number;
   created_at: string | Date;
   synced_at: string | Date;
-  config: Json | null;
-  summary: Json | null;
   pairs_total: number | null;
   pairs_completed: number | null;
   total_bytes: string | number;
@@ -107,7 +112,17 @@ export interface SweepRecord {
   source_host: string;
 }
 
+/** A `sweeps` row of SWEEP_COLUMNS. */
+export interface SweepRecord extends ListingRecord {
+  config: Json | null;
+  summary: Json | null;
+}
+
 export function toCatalogSweep(r: SweepRecord): CatalogSweep {
+  return { ...toCatalogListing(r), config: r.config, summary: r.summary };
+}
+
+export function toCatalogListing(r: ListingRecord): CatalogSweepListing {
   return {
     sweepId: r.sweep_id,
     name: r.name,
@@ -116,8 +131,6 @@ export function toCatalogSweep(r: SweepRecord): CatalogSweep {
     revision: r.revision,
     createdAt: toIso(r.created_at),
     syncedAt: toIso(r.synced_at),
-    config: r.config,
-    summary: r.summary,
     pairsTotal: r.pairs_total,
     pairsCompleted: r.pairs_completed,
     totalBytes: Number(r.total_bytes),

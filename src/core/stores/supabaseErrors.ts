@@ -20,6 +20,41 @@ export function missingSchemaError(detail?: string): SyncError {
   );
 }
 
+/** The code of every write refused (or silently skipped) because the sweep is another member's. */
+export const NOT_OWNER = 'not-sweep-owner';
+
+/** PostgreSQL's refusal by a row level security policy (an upsert over a row the UPDATE policy hides). */
+export function isRowSecurityRefusal(error: PostgrestFailure): boolean {
+  return error.code === '42501' && /row-level security/i.test(error.message ?? '');
+}
+
+/**
+ * A change of sweep `name` (owner label `owner`) that the team catalog's policies refused — an overwrite
+ * failing on the UPDATE policy, or a DELETE the policy turned into 0 rows (PostgREST answers that as a
+ * success). Only the member whose key wrote the sweep, or the service-role key, may change it.
+ */
+export function notOwnerError(
+  host: string,
+  change: 'overwrite' | 'delete',
+  sweep: { name: string; owner: string },
+  cause?: unknown,
+): SyncError {
+  return new SyncError(
+    'configuration',
+    `Supabase at ${host} did not let this key ${change} sweep "${sweep.name}" of owner "${sweep.owner}": it ` +
+      'belongs to another member of the team catalog, and only its owner (the member whose key wrote it) ' +
+      'or the service-role key may change or delete it.',
+    change === 'delete'
+      ? settingHint("Ask the sweep's owner to delete it, or use the service_role key.", 'catalog.key')
+      : settingHint(
+          "Sync it under your own owner name, ask the sweep's owner, or use the service_role key (a lab's sync server).",
+          'owner',
+          'catalog.key',
+        ),
+    { cause, code: NOT_OWNER },
+  );
+}
+
 export function supabaseError(
   error: PostgrestFailure,
   status: number,
@@ -54,7 +89,7 @@ export function supabaseError(
       { cause: error },
     );
   }
-  if (code === '42501' && /row-level security/i.test(message)) {
+  if (isRowSecurityRefusal(error)) {
     // The catalog's policies: a member may change only the sweeps written with their own key.
     return new SyncError(
       'configuration',
@@ -64,7 +99,7 @@ export function supabaseError(
         'owner',
         'catalog.key',
       ),
-      { cause: error },
+      { cause: error, code: NOT_OWNER },
     );
   }
   if (code === '42501') {

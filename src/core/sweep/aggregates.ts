@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isSyncError } from '../model/errors.js';
 import type { CsvTable, Json } from '../model/types.js';
 import { parseCsv, parseCsvAsItStands } from './csv.js';
 import { parseJsonLossless } from './json.js';
+import { type CatalogJson, catalogJsonOfFile } from './jsonBytes.js';
 import type { SweepLayout } from './layout.js';
 
 /** A JSON file with both its exact text (for byte-identical upload) and its lossless parse. */
@@ -12,6 +14,22 @@ export interface JsonFile {
   raw: string;
   data: Json;
 }
+
+/**
+ * aggregate/summary.json. A summary of any size is read straight into its catalog text (`catalog`): its
+ * tree and its exact text are then built only when asked for (`data`, `raw`), which a sync never does
+ * (files are uploaded from disk). Without `catalog` — the file is no valid JSON (reported as before), is
+ * not valid UTF-8 or holds a NUL (which the catalog's copy must lose with a warning: preflight.ts), or
+ * nests deeper than 900 levels — `raw` and `data` are read as they always were (jsonBytes.ts).
+ */
+export interface SummaryFile extends JsonFile {
+  catalog?: CatalogJson;
+}
+
+/** Top-level members of summary.json that catalog columns of their own take (engine/catalogWrite.ts). */
+export const SUMMARY_FIELDS: readonly string[] = ['config', 'total_pairs', 'completed_pairs'];
+
+const SUMMARY_PATH = 'aggregate/summary.json';
 
 export interface JobManifestFile extends JsonFile {
   /** `{job_id}` folder name. */
@@ -31,7 +49,7 @@ export interface SweepAggregates {
   /** aggregate/comparison.csv, or aggregate/results.csv for a ring sweep. */
   comparison: { path: string; table: CsvTable } | null;
   /** aggregate/summary.json. */
-  summary: JsonFile | null;
+  summary: SummaryFile | null;
   /** Every registry/experiments.csv, per branch ('' = ring root), parsed by header name. */
   registries: RegistryTable[];
   jobManifests: JobManifestFile[];
@@ -93,10 +111,7 @@ export async function readAggregates(
       return null;
     }
   };
-  const [comparisonBytes, summaryBytes] = await Promise.all([
-    readOptional(sweepDir, layout.comparisonPath),
-    readOptional(sweepDir, 'aggregate/summary.json'),
-  ]);
+  const comparisonBytes = await readOptional(sweepDir, layout.comparisonPath);
   const registries = await Promise.all(
     layout.registries.map(async (r) => ({
       branch: r.branch,
@@ -112,9 +127,7 @@ export async function readAggregates(
       }),
     )
   ).filter((m): m is JobManifestFile => m !== null);
-  const summaryRaw = summaryBytes === null ? null : decode(summaryBytes, 'aggregate/summary.json');
-  const summaryData =
-    summaryRaw === null ? null : json(() => parseJsonLossless(summaryRaw, 'aggregate/summary.json'));
+  const summary = await readSummary(sweepDir, decode, json);
   const out: SweepAggregates = {
     comparison:
       comparisonBytes === null
@@ -123,10 +136,7 @@ export async function readAggregates(
             path: layout.comparisonPath,
             table: csv(decode(comparisonBytes, layout.comparisonPath), layout.comparisonPath),
           },
-    summary:
-      summaryRaw === null || summaryData === null
-        ? null
-        : { path: 'aggregate/summary.json', raw: summaryRaw, data: summaryData },
+    summary,
     registries,
     jobManifests,
   };
@@ -136,6 +146,52 @@ export async function readAggregates(
 }
 
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * summary.json (null when there is none): its catalog text, read from the file in pieces, when the byte
+ * scanner can give it (any valid summary in UTF-8 without NULs); else text and tree as before (the tree
+ * parser also reports a torn or damaged file).
+ */
+async function readSummary(
+  sweepDir: string,
+  decode: (buf: Buffer, rel: string) => string,
+  json: <T>(read: () => T) => T | null,
+): Promise<SummaryFile | null> {
+  const file = join(sweepDir, SUMMARY_PATH);
+  let catalog: CatalogJson | null;
+  try {
+    catalog = catalogJsonOfFile(file, SUMMARY_FIELDS);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
+  if (catalog) return new SummaryText(file, catalog);
+  const bytes = await readOptional(sweepDir, SUMMARY_PATH);
+  if (bytes === null) return null;
+  const raw = decode(bytes, SUMMARY_PATH);
+  const data = json(() => parseJsonLossless(raw, SUMMARY_PATH));
+  return data === null ? null : { path: SUMMARY_PATH, raw, data };
+}
+
+/** A summary kept as its catalog text only; the rest on demand. */
+class SummaryText implements SummaryFile {
+  readonly path = SUMMARY_PATH;
+
+  constructor(
+    private readonly file: string,
+    readonly catalog: CatalogJson,
+  ) {}
+
+  /** The file's text, read again (it was valid UTF-8 when read). */
+  get raw(): string {
+    return readFileSync(this.file, 'utf8');
+  }
+
+  /** The lossless tree, parsed from the catalog text (the same value: that text is its JSON.stringify). */
+  get data(): Json {
+    return this.catalog.text === null ? null : this.catalog.text.parse();
+  }
+}
 
 export async function readJobManifest(sweepDir: string, path: string): Promise<JobManifestFile> {
   return jobManifestOf(path, await readFile(join(sweepDir, path), 'utf8'));

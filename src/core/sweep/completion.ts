@@ -4,7 +4,7 @@ import { isSyncError } from '../model/errors.js';
 import type { Completion } from '../model/types.js';
 import { type JobManifestFile, readJobManifest } from './aggregates.js';
 import { parseCsv } from './csv.js';
-import { parseJsonLossless } from './json.js';
+import { checkJsonFile } from './jsonBytes.js';
 import type { SweepLayout } from './layout.js';
 
 export interface CompletionOptions {
@@ -101,8 +101,8 @@ export async function assessCompletion(
     // The aggregates a sync will store must be whole too; a missing one is fine here.
     const comparison = await readOptional(join(sweepDir, layout.comparisonPath));
     if (comparison !== null) parseCsv(comparison, layout.comparisonPath);
-    const summary = await readOptional(join(sweepDir, 'aggregate/summary.json'));
-    if (summary !== null) parseJsonLossless(summary, 'aggregate/summary.json');
+    // Checked from the file in pieces: a summary of any size, neither its text nor its tree in memory.
+    checkJsonFile(join(sweepDir, 'aggregate/summary.json'), 'aggregate/summary.json');
   } catch (e) {
     // Damage (a row with too many cells, text that is no JSON) may be a rewrite in progress while the
     // sweep is young; once it is old and quiet it is permanent, and the sweep can be synced as it stands.

@@ -194,7 +194,7 @@ const WORDS: ReadonlyArray<readonly [string, Json]> = [
 ];
 
 /** Whether two decimal texts denote the same value: compare normalised digits and exponent. */
-function sameValue(a: string, b: string): boolean {
+export function sameValue(a: string, b: string): boolean {
   return normalise(a) === normalise(b);
 }
 

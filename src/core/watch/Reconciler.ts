@@ -1,8 +1,10 @@
 /**
  * The reconcile scan: every sweep folder under the experiments roots looked at, at start-up, every few
  * minutes and on request — the safety net for file events that never came (sleep, network drives,
- * overflowing OS queues). Cheap over hundreds of synced sweeps: checkUnchanged recognises an unchanged
- * synced sweep from a few stat() calls and the journal, without hashing or asking the engine.
+ * overflowing OS queues). Cheap over a thousand synced sweeps: the examiner recognises an unchanged
+ * synced sweep from its fingerprint (~20 stat() calls), without reading folders, hashing or asking the
+ * engine. An experiments folder that is gone or can't be read is reported (onRootError) and skipped; the
+ * scan goes on with the others.
  */
 import type { Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
@@ -18,10 +20,16 @@ export interface ReconcilerOptions {
   isSyncing: (path: string) => boolean;
   stopping: () => boolean;
   emit: (e: EngineEvent) => void;
+  /** Before each scan (e.g. let the watcher try again to watch what it couldn't). */
+  beforeScan?: () => void;
+  /** An experiments folder could not be listed (gone, not a folder, permission denied, …). */
+  onRootError?: (root: string, error: NodeJS.ErrnoException) => void;
 }
 
 /** Folders looked at at once during a scan. */
 const SCAN_CONCURRENCY = 8;
+/** Sweeps looked at between two turns of the event loop (a fingerprint check doesn't wait for I/O). */
+const YIELD_EVERY = 32;
 
 export class Reconciler {
   private current: Promise<Map<string, ExamineResult>> | null = null;
@@ -45,10 +53,12 @@ export class Reconciler {
     }
     const scan = async () => {
       const started = Date.now();
-      const folders = await listSweepFolders(this.options.roots);
+      this.options.beforeScan?.();
+      const folders = await listSweepFolders(this.options.roots, this.options.onRootError);
       const results = new Map<string, ExamineResult>();
       let unchanged = 0;
       let next = 0;
+      let done = 0;
       const worker = async () => {
         while (next < folders.length && !this.options.stopping()) {
           const path = folders[next++]!;
@@ -56,6 +66,7 @@ export class Reconciler {
           const result = await this.options.examine(path, examine);
           results.set(path, result);
           if (result === 'unchanged') unchanged++;
+          if (++done % YIELD_EVERY === 0) await new Promise((r) => setImmediate(r));
         }
       };
       await Promise.all(Array.from({ length: Math.min(SCAN_CONCURRENCY, folders.length) }, worker));
@@ -88,15 +99,26 @@ export class Reconciler {
   }
 }
 
-/** Every sweep candidate under the experiments roots: direct subfolders, dot-folders skipped, sorted. */
-export async function listSweepFolders(roots: string[]): Promise<string[]> {
+/**
+ * Every sweep candidate under the experiments roots: direct subfolders, dot-folders skipped, sorted. A
+ * root that can't be listed is skipped, told to `onRootError` (thrown without one, but for a missing root).
+ */
+export async function listSweepFolders(
+  roots: string[],
+  onRootError?: (root: string, error: NodeJS.ErrnoException) => void,
+): Promise<string[]> {
   const out: string[] = [];
   for (const root of roots) {
     let entries: Dirent[];
     try {
       entries = await readdir(root, { withFileTypes: true });
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      const err = e as NodeJS.ErrnoException;
+      if (onRootError) {
+        onRootError(root, err);
+        continue;
+      }
+      if (err.code === 'ENOENT') continue;
       throw e;
     }
     for (const d of entries) {

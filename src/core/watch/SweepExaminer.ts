@@ -3,15 +3,28 @@
  * quick "unchanged since synced" check) and the journal, and the one next step for it — queue it, let
  * it settle, wait for bilancio, leave it incomplete, arm its retry. Examinations of one folder never
  * overlap: a request while one runs makes it run once more afterwards.
+ *
+ * A synced sweep with a fingerprint (fingerprint.ts) that still matches is recognised from ~20 stat calls
+ * and nothing else — the start-up path over many synced sweeps; otherwise the full unchanged check runs
+ * and, when it finds the sweep unchanged, takes a new fingerprint. Each examination first has the sweep's
+ * folders watched (`watchSweep`), so that what is written from then on is heard.
  */
 import { basename } from 'node:path';
 import type { Journal } from '../journal/Journal.js';
-import { isSyncError, toSyncError } from '../model/errors.js';
+import { isSyncError, type SyncError, toSyncError } from '../model/errors.js';
 import { validateSweepName } from '../model/keys.js';
 import { assessCompletion } from '../sweep/completion.js';
 import { detectLayout, type SweepLayout } from '../sweep/layout.js';
 import { checkUnchanged } from './checkUnchanged.js';
+import {
+  type FingerprintStore,
+  fingerprintMatches,
+  keyDirs,
+  newestMtime,
+  takeFingerprint,
+} from './fingerprint.js';
 import type { SweepStates } from './SweepStates.js';
+import { folderAccessError } from './watcherErrors.js';
 
 export type ExamineResult =
   | 'unchanged'
@@ -53,6 +66,17 @@ export interface SweepExaminerDeps {
   warn: (sweep: string, message: string) => void;
   /** Warn about a folder once (e.g. a name the store can't hold). */
   warnOnce: (path: string, sweep: string, message: string) => void;
+  fingerprints: FingerprintStore;
+  /** A folder problem with what to do (e.g. a sweep folder that can't be read), told once. */
+  problem: (error: SyncError, path: string) => void;
+  /** Watch these folders of the sweep (sweep-relative, '' = the sweep folder). */
+  watchSweep: (path: string, dirs: readonly string[]) => void;
+}
+
+/** The folders of a sweep to watch, from its layout. */
+export function watchedDirs(layout: SweepLayout): string[] {
+  const { listed, runs } = keyDirs(layout);
+  return [...listed, ...runs];
 }
 
 /** The words for a queued sweep that auto-sync leaves for the user to send (journal, `status`, the window). */
@@ -109,11 +133,26 @@ export class SweepExaminer {
       d.changedWhileSyncing(path);
       return 'skipped';
     }
+    const known = d.journal.sweeps.byPath(path);
+    if (known?.state === 'synced' && !options.force) {
+      const fp = d.fingerprints.valid(known);
+      if (fp && (fp.full || !d.full)) {
+        d.watchSweep(path, fp.dirs);
+        if (fingerprintMatches(path, fp)) return 'unchanged';
+      }
+    }
     let layout: SweepLayout;
     try {
       layout = await detectLayout(path);
+      d.watchSweep(path, watchedDirs(layout));
     } catch (e) {
       if (!isSyncError(e)) throw e;
+      if (e.category !== 'not-found') d.watchSweep(path, ['']); // not a sweep (yet): hear when it becomes one
+      if (e.category === 'usage') {
+        // Unreadable is no "not a sweep": say what to do about it.
+        const denied = folderAccessError(path);
+        if (denied) d.problem(denied, path);
+      }
       if (e.category === 'not-ready') {
         const row = d.journal.sweeps.byPath(path);
         if (row && row.state !== 'running') d.states.move(row, 'running', e.message);
@@ -148,8 +187,19 @@ export class SweepExaminer {
         if (!d.hasRetryTimer(path)) d.scheduleRetry(row);
         return 'failed';
       case 'synced': {
-        const check = await checkUnchanged(d.journal, row, path, layout, d.full);
-        if (check.unchanged && !options.force) return 'unchanged';
+        // Taken before the check: whatever changes after this moment won't match it.
+        const taken = await takeFingerprint(path, layout);
+        const check = await checkUnchanged(d.journal, row, path, layout, d.full, newestMtime(taken.entries));
+        if (check.unchanged && !options.force) {
+          const old = d.fingerprints.get(row.id);
+          d.fingerprints.put(row.id, {
+            rowUpdatedAt: row.updatedAt,
+            full: check.full === true,
+            ...taken,
+            deepCheckedAt: old?.rowUpdatedAt === row.updatedAt ? old.deepCheckedAt : null,
+          });
+          return 'unchanged';
+        }
         break;
       }
       default:

@@ -5,11 +5,18 @@ import type { SyncEngine } from '../engine/SyncEngine.js';
 import type { Journal } from '../journal/Journal.js';
 import type { JournalSweep } from '../journal/types.js';
 import { SyncError, toSyncError } from '../model/errors.js';
+import type { Json } from '../model/types.js';
 import { DEFAULT_SETTLE_MS, DEFAULT_STALE_MS } from '../sweep/completion.js';
+import { detectLayout } from '../sweep/layout.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './backoff.js';
+import type { CpuPacer } from './CpuPacer.js';
+import { deepCheck } from './deepCheck.js';
+import { defaultWatchBudget } from './FolderWatches.js';
+import { FingerprintStore, type SweepFingerprint, takeFingerprint } from './fingerprint.js';
 import { JournalPoller } from './JournalPoller.js';
 import { PauseControl } from './PauseControl.js';
 import { Reconciler } from './Reconciler.js';
+import { Rescanner } from './Rescanner.js';
 import { RetryScheduler } from './RetryScheduler.js';
 import { AllowIncomplete, requestRetry } from './requests.js';
 import { SettleScheduler } from './SettleScheduler.js';
@@ -19,6 +26,7 @@ import { SweepStates } from './SweepStates.js';
 import { SyncQueue } from './SyncQueue.js';
 import { syncRecorded } from './syncRecorded.js';
 import { WatchEvents } from './WatchEvents.js';
+import { watchedFolderMissingError, watcherError } from './watcherErrors.js';
 
 export type { ExamineResult } from './SweepExaminer.js';
 
@@ -48,9 +56,24 @@ export interface WatchServiceOptions {
   /** Full scan of the roots besides file events. Default 10 min; 0 turns it off. */
   reconcileIntervalMs?: number;
   retry?: Partial<RetryPolicy>;
-  /** File events with chokidar (default true). Off: only start-up and periodic scans (`--once`). */
+  /**
+   * Folder watches and the background checks (default true). Off: only start-up and periodic scans
+   * (`--once`).
+   */
   watch?: boolean;
   debounceMs?: number;
+  /** Folder watches at most (default: half of fs.inotify.max_user_watches, at most 100,000). */
+  watchBudget?: number;
+  /** One recursive watch per experiments folder instead of folder watches (default on macOS and Windows). */
+  recursiveWatch?: boolean;
+  /** How often sweeps that can't be watched are looked at. Default 30 s. */
+  pollIntervalMs?: number;
+  /** How often each synced sweep is deep-checked (every file stat'ed). Default 1 h; 0 = never. */
+  deepCheckIntervalMs?: number;
+  /** The first deep checks begin this long after start-up. Default 30 s. */
+  deepCheckDelayMs?: number;
+  /** CPU share of one core the polling and deep checks may use. Default 0.002 (0.2 %). */
+  backgroundCpuShare?: number;
   /** How often the journal is read for pause/retry requests from other processes. Default 2 s; 0 = off. */
   journalPollMs?: number;
   onEvent?: EngineEventListener;
@@ -120,6 +143,12 @@ export class WatchService {
   private readonly poller: JournalPoller;
   private readonly allowIncomplete: AllowIncomplete;
   private readonly detector: SweepDetector | null;
+  private readonly rescanner: Rescanner | null;
+  private readonly fingerprints: FingerprintStore;
+  /** When each sweep was last deep-checked by this process (also for sweeps without a fingerprint). */
+  private readonly deepCheckedAt = new Map<string, number>();
+  /** Watcher problems reported (code and folder), so that each is told once. */
+  private readonly problemsTold = new Set<string>();
   private readonly changedWhileSyncing = new Set<string>();
   private unsubscribe: () => void = () => {};
   private started = false;
@@ -140,6 +169,7 @@ export class WatchService {
       throw new SyncError('internal', 'WatchService: the sweep states belong to another journal.');
     }
     this.events = new WatchEvents(options.onEvent);
+    this.fingerprints = new FingerprintStore(journal);
     this.allowIncomplete = new AllowIncomplete(journal);
     const stopping = () => this.stopping;
     this.queue = new SyncQueue({
@@ -174,6 +204,9 @@ export class WatchService {
       stopping,
       warn: (sweep, message) => this.events.emit({ type: 'warning', sweep, message }),
       warnOnce: (path, sweep, message) => this.events.warnOnce(path, sweep, message),
+      fingerprints: this.fingerprints,
+      problem: (err, path) => this.problem(err, path),
+      watchSweep: (path, dirs) => this.detector?.watchSweep(path, dirs),
     });
     this.reconciler = new Reconciler({
       roots: this.roots,
@@ -181,6 +214,8 @@ export class WatchService {
       isSyncing: (path) => this.queue.isActive(path),
       stopping,
       emit: (e) => this.events.emit(e),
+      beforeScan: () => this.detector?.retryWatches(),
+      onRootError: (root, e) => this.onRootError(root, e),
     });
     this.pause = new PauseControl({
       journal,
@@ -203,15 +238,36 @@ export class WatchService {
       },
       warn: (message) => this.events.emit({ type: 'warning', message }),
     });
-    this.detector =
-      options.watch === false
-        ? null
-        : new SweepDetector({
-            roots: this.roots,
-            debounceMs: options.debounceMs,
-            onActivity: (p) => this.onActivity(p),
-            onError: (e) => this.events.emit({ type: 'warning', message: `file watcher: ${e.message}` }),
-          });
+    if (options.watch === false) {
+      this.detector = null;
+      this.rescanner = null;
+    } else {
+      const rescanner = new Rescanner({
+        cpuShare: options.backgroundCpuShare,
+        pollIntervalMs: options.pollIntervalMs,
+        deepIntervalMs: options.deepCheckIntervalMs,
+        deepDelayMs: options.deepCheckDelayMs,
+        polled: () => this.detector?.polled() ?? [],
+        examine: (path) => this.examiner.examine(path),
+        synced: () => this.syncedForDeepCheck(),
+        deep: (row, pacer) => this.deepCheckOne(row, pacer),
+        onError: (e) =>
+          this.events.emit({ type: 'warning', message: `background check: ${toSyncError(e).message}` }),
+      });
+      this.rescanner = rescanner;
+      this.detector = new SweepDetector({
+        roots: this.roots,
+        debounceMs: options.debounceMs,
+        budget: options.watchBudget ?? defaultWatchBudget(),
+        recursive: options.recursiveWatch,
+        pollEvery: rescanner.pollEvery,
+        onActivity: (p) => this.onActivity(p),
+        onDeepActivity: (p) => rescanner.poke(p),
+        onPolled: () => rescanner.poke(),
+        onProblem: (err, path) => this.problem(err, path),
+        onRootBack: (root) => this.onRootBack(root),
+      });
+    }
   }
 
   // ---- life cycle ---------------------------------------------------------------------------------
@@ -232,8 +288,10 @@ export class WatchService {
     this.pause.refresh();
     if (this.detector) await this.detector.start();
     await this.reconciler.run('startup');
+    this.fingerprints.flush();
     if (this.detector) this.reconciler.startPeriodic(this.options.reconcileIntervalMs ?? 10 * 60_000);
     this.poller.start(this.options.journalPollMs ?? 2_000);
+    this.rescanner?.start();
     this.queue.pump();
   }
 
@@ -250,11 +308,13 @@ export class WatchService {
     this.pause.close();
     this.reconciler.stop();
     this.poller.stop();
+    await this.rescanner?.stop();
     await this.detector?.close();
     await this.queue.close(
       new SyncError('transient', `Watch mode ${reason}; the sync will resume next time.`),
     );
     await this.examiner.settled();
+    this.fingerprints.flush();
     this.unsubscribe();
     this.events.emit({ type: 'watch-stopped', reason });
   }
@@ -424,6 +484,8 @@ export class WatchService {
     this.states.move(row, 'syncing', 'starting');
     this.changedWhileSyncing.delete(path);
     const allowIncomplete = this.allowIncomplete.has(path);
+    const startedAt = Date.now();
+    const before = await this.fingerprintNow(path);
     try {
       await syncRecorded({ engine, journal, states: this.states }, path, {
         full: this.full,
@@ -433,6 +495,7 @@ export class WatchService {
         onEvent: (e) => this.events.emit(e),
         planFailure: this.retries.plan,
       });
+      this.recordFingerprint(path, before, startedAt);
       // What was asked for is done; the next change of this sweep waits for "Sync now" again (auto-sync off).
       this.queue.consumeRelease(path);
       if (allowIncomplete) this.allowIncomplete.done(path);
@@ -475,6 +538,125 @@ export class WatchService {
       return;
     }
     void this.examiner.examine(path);
+  }
+
+  /** The sweep's fingerprint entries now, or null if it can't be taken (not a sweep, gone). */
+  private async fingerprintNow(path: string): Promise<Pick<SweepFingerprint, 'entries' | 'dirs'> | null> {
+    try {
+      return await takeFingerprint(path, await detectLayout(path));
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * After a sync: the fingerprint taken before it describes the synced folder (or an older state, which
+   * then doesn't match: safe), and the sync's listing of every file counts as a deep check at its start.
+   */
+  private recordFingerprint(
+    path: string,
+    before: Pick<SweepFingerprint, 'entries' | 'dirs'> | null,
+    startedAt: number,
+  ): void {
+    const { journal } = this.deps;
+    const row = journal.sweeps.byPath(path);
+    if (!before || row?.state !== 'synced') return;
+    const latest = journal.revisions.latest(row.id);
+    if (!latest) return;
+    this.fingerprints.put(row.id, {
+      rowUpdatedAt: row.updatedAt,
+      full: latest.full,
+      ...before,
+      deepCheckedAt: startedAt,
+    });
+    this.deepCheckedAt.set(path, startedAt);
+  }
+
+  /** The synced sweeps under the roots, with when each was last deep-checked. */
+  private syncedForDeepCheck(): Array<{ row: JournalSweep; deepCheckedAt: number | null }> {
+    return this.deps.journal.sweeps
+      .list({ state: 'synced' })
+      .filter((row) => this.isUnderRoots(row.path))
+      .map((row) => ({
+        row,
+        deepCheckedAt: this.deepCheckedAt.get(row.path) ?? this.fingerprints.deepCheckedAt(row),
+      }));
+  }
+
+  /** Deep-check one synced sweep; a difference queues it (the engine then finds out what changed). */
+  private async deepCheckOne(row: JournalSweep, pacer: CpuPacer): Promise<void> {
+    const { journal } = this.deps;
+    if (this.stopping || this.queue.has(row.path) || this.queue.isActive(row.path)) return;
+    const current = journal.sweeps.get(row.id);
+    if (!current || current.state !== 'synced') return;
+    let layout: Awaited<ReturnType<typeof detectLayout>>;
+    try {
+      layout = await detectLayout(row.path);
+    } catch {
+      return; // gone or no sweep any more: its next examination says so
+    }
+    const found = await deepCheck(journal, current, row.path, layout, pacer);
+    const after = journal.sweeps.get(row.id);
+    if (this.stopping || !after || after.updatedAt !== current.updatedAt) return; // moved on meanwhile
+    const now = Date.now();
+    this.deepCheckedAt.set(row.path, now);
+    if (found === null) {
+      this.fingerprints.markDeepChecked(after, now);
+      return;
+    }
+    journal.events.add({
+      level: 'info',
+      kind: 'changed-since-synced',
+      sweepId: row.id,
+      message: `${row.name}: ${found} since it was synced (found by the periodic deep check)`,
+    });
+    void this.examiner.examine(row.path, { force: true });
+  }
+
+  /**
+   * A watcher failure, told once per kind and folder: as a warning event with its hint (the CLI prints
+   * both, the window shows it) and in the journal (`status`, the window's warnings) with the hint in
+   * its words.
+   */
+  private problem(err: SyncError, path: string): void {
+    const key = `${err.code}\0${path}`;
+    if (this.problemsTold.has(key)) return;
+    this.problemsTold.add(key);
+    const hint =
+      err.hint !== undefined || err.action
+        ? { text: err.hint ?? '', ...(err.action ? { action: err.action } : {}) }
+        : undefined;
+    this.events.emit({ type: 'warning', message: err.message, ...(hint ? { hint } : {}) });
+    try {
+      this.deps.journal.events.add({
+        level: 'warning',
+        kind: 'watcher-problem',
+        message: err.hint ? `${err.message} ${err.hint}` : err.message,
+        data: err.toAppError() as unknown as Json,
+      });
+    } catch {
+      // The journal can't be written (its disk is full, …): the event above still tells.
+    }
+  }
+
+  private onRootError(root: string, e: NodeJS.ErrnoException): void {
+    if (e.code === 'ENOENT' || e.code === 'ENOTDIR') {
+      if (this.detector) this.detector.rootMissing(root, e.code === 'ENOTDIR');
+      else this.problem(watchedFolderMissingError(root, e.code === 'ENOTDIR'), root);
+      return;
+    }
+    this.problem(watcherError(e, root) ?? toSyncError(e), root);
+  }
+
+  /** An experiments folder that was gone is back: look at everything in it; a new loss is told again. */
+  private onRootBack(root: string): void {
+    for (const key of [...this.problemsTold]) if (key.endsWith(`\0${root}`)) this.problemsTold.delete(key);
+    this.deps.journal.events.add({
+      level: 'info',
+      kind: 'watched-folder-back',
+      message: `The watched experiments folder ${root} is back: watching it again.`,
+    });
+    void this.reconciler.run('request').catch(() => {});
   }
 
   private abortInFlight(): void {
