@@ -1,4 +1,4 @@
-// `npm run soak [-- --trials N] [--only kind,kind] [--trial K] [--seed S] [--keep] [--no-report]`
+// `npm run soak [-- --trials N] [--only kind,kind] [--trial K] [--seed S] [--out FILE] [--keep] [--no-report]`
 //
 // The long-run soak of issue 11, outside `npm test`: repeated trials of each kind (default 50) against real
 // servers with real kills, real faults and real full disks, then the invariants of invariants.ts. The report
@@ -28,6 +28,9 @@ const { values: argv } = parseArgs({
     seed: { type: 'string' },
     keep: { type: 'boolean', default: false },
     'no-report': { type: 'boolean', default: false },
+    /** where the report goes (default bench/results/soak.md for a whole run; a part run with --only
+     *  writes only when this is given, e.g. to run kinds in parallel processes and join the tables) */
+    out: { type: 'string' },
   },
 });
 const trials = Number.parseInt(argv.trials!, 10);
@@ -106,9 +109,10 @@ const md = soakMarkdown({
   commit: commitOf(ROOT),
 });
 process.stdout.write(`\n${md}\n`);
-if (!argv['no-report'] && single === null && !only) {
-  await writeFile(join(ROOT, 'bench', 'results', 'soak.md'), md);
-  log('report written to bench/results/soak.md');
+const outFile = argv.out ?? (single === null && !only ? join(ROOT, 'bench', 'results', 'soak.md') : null);
+if (!argv['no-report'] && outFile) {
+  await writeFile(outFile, md);
+  log(`report written to ${outFile}`);
 }
 process.exit(reports.some((r) => r.failures.length > 0) ? 1 : 0);
 
