@@ -3,7 +3,10 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SyncError } from '../model/errors.js';
-import { diskFullError, fromOsError } from '../model/osErrors.js';
+import { diskFullError, freeBytes, fromOsError } from '../model/osErrors.js';
+
+/** Less free space than this where an SQLite I/O error happened: the disk is full (a few pages). */
+const NEARLY_FULL = 1024 * 1024;
 
 /**
  * Opening a better-sqlite3 file the same way for the journal and the embedded catalog: WAL, a busy
@@ -156,7 +159,11 @@ export function sqliteError(e: unknown, file: string, what: string, recovery: st
       { cause: e },
     );
   }
-  if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT') {
+  // Under WAL a full disk often surfaces as SQLITE_IOERR (a write or the shared-memory file failed with
+  // ENOSPC underneath) rather than SQLITE_FULL: with almost no free space left there, it is the full disk.
+  const fullUnderneath =
+    code.startsWith('SQLITE_IOERR') && (freeBytes(file) ?? Number.POSITIVE_INFINITY) < NEARLY_FULL;
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT' || fullUnderneath) {
     // The same words as a full disk anywhere else (src/core/model/osErrors.ts).
     return diskFullError({ path: file, doing: `writing the ${what}` }, e);
   }
