@@ -35,7 +35,9 @@ export const killSync: SoakKind = {
       setup: `${branch} changed; SIGKILL at ${killAfterMs} ms`,
       outcome: first.killed
         ? `killed; re-run ${String(again.json?.result ?? again.exitCode)}`
-        : `finished first (${describe(first)})`,
+        : first.exitCode === 0
+          ? 'finished first'
+          : `finished first (${describe(first)})`,
     };
   },
 };
