@@ -12,9 +12,9 @@
  * one zlib build. Input shorter than one piece is one member, as a plain gzip stream.
  *
  * Bounded memory: at most `QUEUED_PIECES` members per writer are waiting for a slot, compressing, or
- * compressed and waiting for the consumer, plus the piece being filled; `write` waits while that queue is full, and the
- * queue stops emptying while the consumer is full (`emit` returned false, until `resume`), so the
- * consumer's backpressure reaches the producer.
+ * compressed and waiting for the consumer, plus the piece being filled (and as many spare piece
+ * buffers); `write` waits while that queue is full, and the queue stops emptying while the consumer
+ * is full (`emit` returned false, until `resume`), so the consumer's backpressure reaches the producer.
  *
  * Stopping: `stop` makes every later `write`/`end` throw and emits nothing more. zlib can't interrupt
  * a deflate call already running on a thread, so members already compressing are let finish (one piece
@@ -37,9 +37,11 @@ import { DEFLATE_SLOTS, deflateSlots, type Slots } from './deflateSlots.js';
 export const PIECE_BYTES = 1024 * 1024;
 /**
  * Members per writer that are waiting for a slot, compressing, or compressed and waiting for the
- * consumer: one more than the slots, so a piece is read and ready whenever a slot comes free.
+ * consumer: as many as there are slots, so one archive alone (a ring sweep) can use them all. Not
+ * more: the slots already outnumber the cores (deflateSlots.ts), and every queued piece is file data
+ * read ahead of the consumer.
  */
-const QUEUED_PIECES = DEFLATE_SLOTS + 1;
+const QUEUED_PIECES = DEFLATE_SLOTS;
 /**
  * zlib's output buffer per threadpool call. Sweep data compresses ~5:1, so a 1 MiB piece (~200 KB
  * out) is one call: with zlib's default 16 KB it would be a dozen, and between two calls a compressor
