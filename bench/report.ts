@@ -1,6 +1,11 @@
 // Renders the benchmark results as Markdown (bench/results/latest.md and the README's Benchmarks section).
-import type { Machine, Stat } from './lib.js';
+
+import type { BigSummaryResult } from './bigSummary.js';
+import { fmt, num } from './format.js';
+import { type Machine, type Stat, stat } from './lib.js';
 import type { ProfileSummary } from './profile.js';
+import type { StartupResult } from './startup.js';
+import { type CaseResult, renderCase } from './sweepCase.js';
 import { type UiResult, uiTable } from './ui.js';
 
 export interface Row {
@@ -60,16 +65,24 @@ export interface Report {
   errors: string[];
   /** the window's figures (bench/ui.ts), when measured */
   ui?: UiResult | null;
-}
-
-function num(x: number, digits: number): string {
-  return x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-}
-
-export function fmt(st: Stat | null | undefined, digits = 2): string {
-  if (!st) return '–';
-  if (st.n === 1 || st.min === st.max) return num(st.median, digits);
-  return `${num(st.median, digits)} (${num(st.min, digits)}–${num(st.max, digits)})`;
+  /** more sweeps, each in its own table: the ring sweep of today's size, with --big the 10× sweep */
+  cases: CaseResult[];
+  startup: StartupResult | null;
+  /** the 50 MB summary.json, per destination */
+  bigSummary: Array<{ label: string; result: BigSummaryResult }>;
+  /** watch mode over 1,000 synced sweeps */
+  watchMany: {
+    sweeps: number;
+    filesPerSweep: number;
+    firstSyncMs: number;
+    startupMs: Stat | null;
+    rssMB: Stat | null;
+    rssHighWaterMB: Stat | null;
+    idleCpuPct: Stat | null;
+    idleSeconds: number;
+    startupSignal?: string;
+    idleEvents?: string;
+  } | null;
 }
 
 /** ours ÷ each baseline it is compared with, from medians. */
@@ -157,6 +170,34 @@ export function renderMarkdown(r: Report): string {
             `(ready = ${w.startupSignal}), RSS ${fmt(w.rssMB, 0)} MB, CPU while idle for ${w.idleSeconds} s ${fmt(w.idleCpuPct, 2)} % of a core` +
             `${w.idleEvents ? ` (events while idle: ${w.idleEvents})` : ''}.`
         : `**Watch mode:** ${w.reason}.`,
+    );
+    out.push('');
+  }
+  for (const c of r.cases) out.push(...renderCase(c, r.runs));
+  if (r.startup) {
+    const st = r.startup;
+    out.push(
+      `**Start-up** (whole process, spawn to exit, ${st.runs} runs each, median (min–max)): \`node -e 0\` ${fmt(st.floorS, 3)} s, ` +
+        `\`bilancio-sync --version\` ${fmt(st.versionS, 3)} s, \`bilancio-sync status\` (a home with one synced sweep) ${fmt(st.statusS, 3)} s.`,
+    );
+    out.push('');
+  }
+  for (const b of r.bigSummary) {
+    const x = b.result;
+    const st = (v: number[]) => fmt(stat(v), 0);
+    out.push(
+      `**A ${num(x.summaryMB, 1)} MB summary.json** → ${b.label}: sync peak RSS ${st(x.syncRssMB)} MB (${fmt(stat(x.syncWallMs.map((m) => m / 1000)))} s), ` +
+        `\`list-sweeps\` afterwards ${st(x.listRssMB)} MB (${fmt(stat(x.listWallMs.map((m) => m / 1000)))} s).`,
+    );
+    out.push('');
+  }
+  if (r.watchMany) {
+    const w = r.watchMany;
+    out.push(
+      `**Watch mode over ${w.sweeps.toLocaleString('en')} synced sweeps** of ~${w.filesPerSweep} files (first synced by \`watch --once\` in ${num(w.firstSyncMs / 1000, 0)} s): ` +
+        `start-up ${fmt(w.startupMs, 0)} ms (ready = ${w.startupSignal}), RSS while idle ${fmt(w.rssMB, 0)} MB ` +
+        `(high water, start-up included, ${fmt(w.rssHighWaterMB, 0)} MB), CPU while idle for ${w.idleSeconds} s ${fmt(w.idleCpuPct, 3)} % of a core` +
+        `${w.idleEvents ? ` (events while idle: ${w.idleEvents})` : ''}.`,
     );
     out.push('');
   }

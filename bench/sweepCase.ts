@@ -4,8 +4,9 @@
 // wrote), interleaved run by run.
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { fmt } from './format.js';
 import { lastJson, runCli, runShell, type Sample, stat } from './lib.js';
-import { fmt, type Row, type TargetRow } from './report.js';
+import type { Row, TargetRow } from './report.js';
 
 export interface SweepCase {
   id: string;
@@ -39,6 +40,8 @@ export async function measureSweepCase(opts: {
   ws: string;
   baseEnv: NodeJS.ProcessEnv;
   log: (s: string) => void;
+  /** rclone against the same s3rver (copy up, copy back), when the main sweep runs it too */
+  rclone?: { env: NodeJS.ProcessEnv; bucket: string } | null;
 }): Promise<CaseResult> {
   const { sweep, ws, log } = opts;
   const samples: Record<string, Sample[]> = {};
@@ -108,6 +111,26 @@ export async function measureSweepCase(opts: {
       rmSync(xout, { recursive: true, force: true });
     }
     log(`  tar -czf 1-core ${(tarc.wallMs / 1000).toFixed(2)} s, ∥ ${(par.wallMs / 1000).toFixed(2)} s`);
+    if (opts.rclone) {
+      // --fast-list: one recursive listing (s3rver's delimiter listing loses prefixes past 1,000 keys)
+      const remote = `bench:${opts.rclone.bucket}/rclone/${name}`;
+      const back = join(ws, 'restore', `${sweep.id}-rclone-${i}`);
+      const up = await runShell(`rclone copy --fast-list '${sweep.dir}' '${remote}'`, {
+        env: opts.rclone.env,
+        cwd: ws,
+      });
+      add('base.rcloneUp', up, ok(up));
+      const down = await runShell(`rclone copy --fast-list '${remote}' '${back}'`, {
+        env: opts.rclone.env,
+        cwd: ws,
+      });
+      const copied = existsSync(back)
+        ? readdirSync(back, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).length
+        : 0;
+      add('base.rcloneDown', down, copied === sweep.files ? ok(down) : `copied back ${copied} files`);
+      log(`  rclone up ${(up.wallMs / 1000).toFixed(2)} s, back ${(down.wallMs / 1000).toFixed(2)} s`);
+      rmSync(back, { recursive: true, force: true });
+    }
     for (const h of homes) rmSync(h, { recursive: true, force: true });
   }
 
@@ -140,6 +163,8 @@ export async function measureSweepCase(opts: {
     'baseline',
   );
   row('tar -xzf of the same archives', 'base.tarx', 'baseline');
+  row('rclone copy up (same s3rver)', 'base.rcloneUp', 'baseline');
+  row('rclone copy back (same s3rver)', 'base.rcloneDown', 'baseline');
 
   const med = (key: string) => good(key, wall)?.median ?? null;
   const targets: TargetRow[] = [];
@@ -166,6 +191,8 @@ export async function measureSweepCase(opts: {
     );
   for (const d of opts.destinations)
     ratio(`${sweep.label}: restore (${d.id}) ≤ 1.0 × tar -xzf`, `restore.${d.id}`, 'base.tarx', 1.0);
+  if (samples['base.rcloneDown'] && samples['restore.s3pg'])
+    ratio(`${sweep.label}: restore (s3pg) ≤ 0.9 × rclone copy back`, 'restore.s3pg', 'base.rcloneDown', 0.9);
   for (const d of opts.destinations) {
     const peak = good(`sync.${d.id}`, (x) => x.rssMB)?.max ?? null;
     targets.push({
@@ -186,6 +213,8 @@ export function renderCase(c: CaseResult, runs: number): string[] {
   const tarc = c.rows.find((r) => r.key.endsWith('/base.tarc'))?.wallS?.median ?? null;
   const par = c.rows.find((r) => r.key.endsWith('/base.tarcpar'))?.wallS?.median ?? null;
   const tarx = c.rows.find((r) => r.key.endsWith('/base.tarx'))?.wallS?.median ?? null;
+  const rcUp = c.rows.find((r) => r.key.endsWith('/base.rcloneUp'))?.wallS?.median ?? null;
+  const rcDown = c.rows.find((r) => r.key.endsWith('/base.rcloneDown'))?.wallS?.median ?? null;
   const out = [
     `**${c.sweep.label}** (${c.sweep.files.toLocaleString('en')} files, ${(c.sweep.bytes / MB).toFixed(1)} MB; archives ${c.archives.join(', ')}); median of ${runs} run(s) (min–max):`,
     '',
@@ -198,9 +227,12 @@ export function renderCase(c: CaseResult, runs: number): string[] {
     if (ours !== null && r.kind === 'ours' && r.key.includes('/sync.')) {
       if (tarc) vs.push(`${(ours / tarc).toFixed(2)}× tar -czf 1-core`);
       if (par) vs.push(`${(ours / par).toFixed(2)}× tar -czf ∥`);
+      if (rcUp && r.key.endsWith('.s3pg')) vs.push(`${(ours / rcUp).toFixed(2)}× rclone up`);
     }
-    if (ours !== null && r.kind === 'ours' && r.key.includes('/restore.') && tarx)
-      vs.push(`${(ours / tarx).toFixed(2)}× tar -xzf`);
+    if (ours !== null && r.kind === 'ours' && r.key.includes('/restore.')) {
+      if (tarx) vs.push(`${(ours / tarx).toFixed(2)}× tar -xzf`);
+      if (rcDown && r.key.endsWith('.s3pg')) vs.push(`${(ours / rcDown).toFixed(2)}× rclone back`);
+    }
     const label = r.kind === 'baseline' ? `*baseline:* ${r.what}` : `**${r.what}**`;
     out.push(
       `| ${label} | ${fmt(r.wallS)} | ${fmt(r.mbps, 1)} | ${fmt(r.rssMB, 0)} | ${fmt(r.cpuS)} | ${vs.join(' · ')} |`,

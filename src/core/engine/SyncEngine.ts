@@ -22,15 +22,16 @@ import { assessCompletion, type SweepCompletion } from '../sweep/completion.js';
 import { confirmStillQuiet } from '../sweep/confirmStillQuiet.js';
 import type { SweepLayout } from '../sweep/layout.js';
 import { buildFileManifest } from '../sweep/manifest.js';
+import { ParsedCsvFiles } from '../sweep/parsedCsvFiles.js';
 import { buildCatalogWrite } from './catalogWrite.js';
 import { identifySweep } from './identifySweep.js';
 import { MANIFEST_FORMAT } from './manifestIO.js';
 import { ProgressMeter } from './ProgressMeter.js';
 import { hashesToDefer, type PlannedObject, planSync, type SyncPlan } from './planSync.js';
 import {
-  checkSweepFiles,
   cleanCatalogPayload,
   type ListedFile,
+  listSweepFiles,
   type PreflightProblem,
   preflightError,
 } from './preflight.js';
@@ -135,17 +136,23 @@ export class SyncEngine {
     try {
       // What the journal knows of each file: its sha256, and the size and mtime it had when read whole.
       const cache = fileCache.get(path);
-      // Preflight, before anything is read for the sync or written anywhere: every name, link and
-      // readability problem at once (see preflight.ts), with the catalog payload's problems if readable.
-      // Files the cache knows unchanged are not opened again.
-      const check = await checkSweepFiles(path, name, cache);
-      if (check.problems.length > 0) {
-        throw preflightError(name, [...check.problems, ...(await payloadProblems(path, layout))]);
-      }
+      // Preflight, before anything is uploaded: every name, link and readability problem at once (see
+      // preflight.ts), with the catalog payload's problems if readable. Files the cache knows unchanged
+      // are not opened again; the others are opened by the threadpool while the main thread goes on
+      // judging and parsing the sweep, and `refuseIfAny` waits for that before the first upload.
+      const check = listSweepFiles(path, name, cache);
+      const refuseIfAny = async (): Promise<void> => {
+        const problems = [...check.problems, ...(await check.unreadable)];
+        if (problems.length === 0) return;
+        problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+        throw preflightError(name, [...problems, ...(await payloadProblems(path, layout))]);
+      };
+      if (check.problems.length > 0) await refuseIfAny();
       // Already synced? Every file as the cache knows it, and those files exactly the committed
       // revision's: a no-op, answered before the completion check and without parsing the sweep.
       const known = options.dryRun ? null : knownFiles(check.files, cache);
       if (known) {
+        await refuseIfAny();
         lock = await this.lockName(name, options, emit);
         const noop = await this.alreadySynced(
           { path, name, sweepType, layout, known, cache },
@@ -157,7 +164,14 @@ export class SyncEngine {
         lock.release();
         lock = null;
       }
-      const finished = await this.ensureFinished(path, name, layout, options);
+      // The completion check parses the registries and comparison.csv; the payload takes those tables.
+      const parsedCsv = new ParsedCsvFiles();
+      const finished = await this.ensureFinished(path, name, layout, options, parsedCsv).catch(
+        async (e: unknown) => {
+          await refuseIfAny(); // an unreadable file is reported first, as when it was checked first
+          throw e;
+        },
+      );
       // One sync of a name at a time from reading the remote revision to committing the next one.
       if (!options.dryRun) lock = await this.lockName(name, options, emit);
       const keeper = new RevisionKeeper(this.deps.store, name);
@@ -176,7 +190,12 @@ export class SyncEngine {
         name,
         layout,
         asItStands,
-      );
+        parsedCsv,
+      ).catch(async (e: unknown) => {
+        await refuseIfAny(); // every file problem with the payload's, as before
+        throw e;
+      });
+      await refuseIfAny();
       const remote = await remoteRead;
       // Hash each file at most once: files of an archive that must be written anyway are hashed by the
       // archive writer as it reads them (see hashesToDefer); `writeObjects` fills their sha256 in.
@@ -188,7 +207,12 @@ export class SyncEngine {
         remote && remote.sourcePath === path && remote.sourceHost === this.deps.sourceHost
           ? new Map(remote.files.map((f) => [f.path, f]))
           : undefined;
+      // The preflight's listing is the sweep as it was just before the completion check found it finished
+      // (and quiet for the settle window, so quiet at the listing too): what a sync then would have read.
+      // A file added since belongs to a resume begun after that moment, for the next sync. Only after a
+      // wait for the sweep to settle is the listing older than a change, and the folder is walked again.
       const files = await buildFileManifest(path, {
+        listed: finished.waited ? undefined : check.files,
         cache: new Map(cache), // it adds what it hashes; `cache` stays what the journal holds
         alsoKnown: fromRemote,
         deferHash: (listed) =>
@@ -226,8 +250,9 @@ export class SyncEngine {
     name: string,
     layout: SweepLayout,
     asItStands: boolean,
+    parsedCsv?: ParsedCsvFiles,
   ): Promise<{ aggregates: SweepAggregates; warnings: string[] }> {
-    const read = await readAggregates(path, layout, { asItStands });
+    const read = await readAggregates(path, layout, { asItStands, parsedCsv });
     const cleaned = cleanCatalogPayload(read);
     if (cleaned.problems.length > 0) throw preflightError(name, cleaned.problems);
     return { aggregates: cleaned.aggregates, warnings: [...(read.warnings ?? []), ...cleaned.warnings] };
@@ -449,20 +474,23 @@ export class SyncEngine {
     name: string,
     layout: SweepLayout,
     options: SyncOptions,
-  ): Promise<{ completion: SweepCompletion; at: number }> {
+    parsedCsv: ParsedCsvFiles,
+  ): Promise<{ completion: SweepCompletion; at: number; waited: boolean }> {
+    let waited = false;
     for (;;) {
       const at = Date.now();
-      const c = await assessCompletion(path, layout, { settleMs: this.deps.settleMs, now: at });
-      if (c.state === 'complete') return { completion: c, at };
+      const c = await assessCompletion(path, layout, { settleMs: this.deps.settleMs, now: at, parsedCsv });
+      if (c.state === 'complete') return { completion: c, at, waited };
       const settling = c.state === 'running' && c.terminalSignal !== null && c.runningRows === 0;
       if (settling && options.waitForSettle) {
         const waitMs = Math.max(200, c.lastModifiedMs + this.deps.settleMs - Date.now());
         await new Promise((r) => setTimeout(r, waitMs));
+        waited = true;
         options.signal?.throwIfAborted();
         continue;
       }
       if ((c.state === 'incomplete' || c.state === 'failed') && options.allowIncomplete)
-        return { completion: c, at };
+        return { completion: c, at, waited };
       const hint =
         c.state === 'running'
           ? {

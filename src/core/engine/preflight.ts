@@ -97,6 +97,36 @@ export async function checkSweepFiles(
   sweep: string,
   known?: ReadonlyMap<string, KnownFile>,
 ): Promise<SweepFilesCheck> {
+  const listing = listSweepFiles(root, sweep, known);
+  const problems = [...listing.problems, ...(await listing.unreadable)];
+  problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  return { problems, files: listing.files, opened: listing.opened };
+}
+
+/** The preflight in two parts: what the walk found at once, and the readability check under way. */
+export interface SweepFilesListing {
+  /** Naming, link and listing problems (path order). */
+  problems: PreflightProblem[];
+  files: ListedFile[];
+  /** How many files are being opened (those the cache doesn't vouch for). */
+  opened: number;
+  /**
+   * The files that can't be opened, once every one was tried. Never rejects except for running out
+   * of descriptors (the machine's limit, one SyncError for the sync).
+   */
+  unreadable: Promise<PreflightProblem[]>;
+}
+
+/**
+ * checkSweepFiles, with its readability check left running: opening thousands of files is the
+ * threadpool's work, so a sync judges and parses the sweep meanwhile on the main thread, and awaits
+ * `unreadable` before anything is uploaded (src/core/engine/SyncEngine.ts).
+ */
+export function listSweepFiles(
+  root: string,
+  sweep: string,
+  known?: ReadonlyMap<string, KnownFile>,
+): SweepFilesListing {
   const problems: PreflightProblem[] = [];
   const files: ListedFile[] = [];
   const toOpen: string[] = [];
@@ -154,7 +184,14 @@ export async function checkSweepFiles(
     }
   };
   walk('', true);
+  const unreadable = openEach(root, sweep, toOpen);
+  unreadable.catch(() => {}); // awaited by the caller; not unhandled if it fails first elsewhere
+  return { problems, files, opened: toOpen.length, unreadable };
+}
 
+/** Opens (and closes) each file, OPEN_CONCURRENCY at a time: the ones that can't be opened. */
+async function openEach(root: string, sweep: string, toOpen: string[]): Promise<PreflightProblem[]> {
+  const problems: PreflightProblem[] = [];
   let next = 0;
   const worker = async () => {
     while (next < toOpen.length) {
@@ -171,8 +208,7 @@ export async function checkSweepFiles(
     }
   };
   await Promise.all(Array.from({ length: Math.min(OPEN_CONCURRENCY, toOpen.length) }, worker));
-  problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-  return { problems, files, opened: toOpen.length };
+  return problems;
 }
 
 /**

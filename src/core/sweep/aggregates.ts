@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -7,6 +8,7 @@ import { parseCsv, parseCsvAsItStands } from './csv.js';
 import { parseJsonLossless } from './json.js';
 import { type CatalogJson, catalogJsonOfFile } from './jsonBytes.js';
 import type { SweepLayout } from './layout.js';
+import type { ParsedCsvFiles } from './parsedCsvFiles.js';
 
 /** A JSON file with both its exact text (for byte-identical upload) and its lossless parse. */
 export interface JsonFile {
@@ -67,6 +69,8 @@ export interface ReadAggregatesOptions {
    * out of the catalog (reported too). The files themselves are stored byte for byte all the same.
    */
   asItStands?: boolean;
+  /** Tables the completion check parsed from the same bytes moments ago (see parsedCsvFiles.ts). */
+  parsedCsv?: ParsedCsvFiles;
 }
 
 /**
@@ -111,12 +115,19 @@ export async function readAggregates(
       return null;
     }
   };
+  /** A CSV file's table: the completion check's if it parsed these very bytes, else parsed here. */
+  const table = (bytes: Buffer, rel: string) => {
+    const parsed = options.asItStands ? undefined : options.parsedCsv?.take(rel, bytes);
+    if (parsed === undefined) return csv(decode(bytes, rel), rel);
+    if (!isUtf8(bytes)) invalidUtf8.push(rel); // as decode would note it (the table is the same)
+    return parsed;
+  };
   const comparisonBytes = await readOptional(sweepDir, layout.comparisonPath);
   const registries = await Promise.all(
     layout.registries.map(async (r) => ({
       branch: r.branch,
       path: r.path,
-      table: csv(decode(await readFile(join(sweepDir, r.path)), r.path), r.path),
+      table: table(await readFile(join(sweepDir, r.path)), r.path),
     })),
   );
   const jobManifests = (
@@ -134,7 +145,7 @@ export async function readAggregates(
         ? null
         : {
             path: layout.comparisonPath,
-            table: csv(decode(comparisonBytes, layout.comparisonPath), layout.comparisonPath),
+            table: table(comparisonBytes, layout.comparisonPath),
           },
     summary,
     registries,

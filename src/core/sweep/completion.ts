@@ -6,6 +6,7 @@ import { type JobManifestFile, readJobManifest } from './aggregates.js';
 import { parseCsv } from './csv.js';
 import { checkJsonFile } from './jsonBytes.js';
 import type { SweepLayout } from './layout.js';
+import type { ParsedCsvFiles } from './parsedCsvFiles.js';
 
 export interface CompletionOptions {
   /** How long the folder must have been quiet before a finished sweep counts as complete. */
@@ -14,6 +15,8 @@ export interface CompletionOptions {
   staleMs?: number;
   /** Clock (ms since epoch), for tests and for judging many sweeps at one instant. */
   now?: number;
+  /** Keeps the tables parsed here for the sync's catalog payload (see parsedCsvFiles.ts). */
+  parsedCsv?: ParsedCsvFiles;
 }
 
 export interface SweepCompletion extends Completion {
@@ -92,15 +95,17 @@ export async function assessCompletion(
     return result('failed', `bilancio marked the job as failed in ${manifest.path}`, manifest.path);
   }
 
+  const parse = (rel: string, bytes: Buffer) =>
+    opts.parsedCsv ? opts.parsedCsv.parse(rel, bytes) : parseCsv(bytes.toString('utf8'), rel);
   let runningRows = 0;
   try {
     for (const r of layout.registries) {
-      const table = parseCsv(await readFile(join(sweepDir, r.path), 'utf8'), r.path);
+      const table = parse(r.path, await readFile(join(sweepDir, r.path)));
       for (const row of table.rows) if (row.status === 'running') runningRows++;
     }
     // The aggregates a sync will store must be whole too; a missing one is fine here.
     const comparison = await readOptional(join(sweepDir, layout.comparisonPath));
-    if (comparison !== null) parseCsv(comparison, layout.comparisonPath);
+    if (comparison !== null) parse(layout.comparisonPath, comparison);
     // Checked from the file in pieces: a summary of any size, neither its text nor its tree in memory.
     checkJsonFile(join(sweepDir, 'aggregate/summary.json'), 'aggregate/summary.json');
   } catch (e) {
@@ -208,9 +213,9 @@ function describeAge(ms: number): string {
   return `${Math.floor(m / 60)} h`;
 }
 
-async function readOptional(path: string): Promise<string | null> {
+async function readOptional(path: string): Promise<Buffer | null> {
   try {
-    return await readFile(path, 'utf8');
+    return await readFile(path);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw e;

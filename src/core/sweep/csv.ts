@@ -141,13 +141,13 @@ function toRow(header: string[], cells: string[]): CsvRow {
   const row: CsvRow = {};
   for (let c = 0; c < header.length; c++) {
     const cell = cells[c]!;
-    // defineProperty, not assignment: a column named `__proto__` must stay an ordinary key.
-    Object.defineProperty(row, header[c]!, {
-      value: cell === '' ? null : cell,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
+    const name = header[c]!;
+    const value = cell === '' ? null : cell;
+    // Assignment, which is several times cheaper (rows of one header share one shape), except for a
+    // column named `__proto__`: assigning that would set the prototype; it must stay an ordinary key.
+    if (name === '__proto__')
+      Object.defineProperty(row, name, { value, enumerable: true, writable: true, configurable: true });
+    else row[name] = value;
   }
   return row;
 }

@@ -49,6 +49,11 @@ export interface ManifestOptions {
   onProgress?: (p: ManifestProgress) => void;
   /** Sockets, FIFOs and devices are not files bilancio writes and cannot be archived: they are skipped. */
   onSkip?: (path: string, kind: string) => void;
+  /**
+   * The regular files as a walk moments ago found them (lstat: path, size, mtime; sorted by path, as
+   * the preflight lists): not walked again. A file gone since is a conflict when it is read.
+   */
+  listed?: readonly Found[];
 }
 
 /** Files up to this size are read whole (one syscall, no stream overhead); bigger ones are streamed. */
@@ -63,8 +68,7 @@ const WHOLE_READ_LIMIT = 1 << 20;
  * for byte as a file. A file that changes or vanishes while being read gives SyncError('conflict').
  */
 export async function buildFileManifest(sweepDir: string, opts: ManifestOptions = {}): Promise<FileEntry[]> {
-  const found = await scan(sweepDir, opts.onSkip);
-  found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const found = opts.listed && isSorted(opts.listed) ? opts.listed : await listSorted(sweepDir, opts);
 
   const progress: ManifestProgress = {
     filesDone: 0,
@@ -132,10 +136,23 @@ export async function buildFileManifest(sweepDir: string, opts: ManifestOptions 
   return entries;
 }
 
-interface Found {
+export interface Found {
   path: string;
   size: number;
   mtimeMs: number;
+}
+
+const byPath = (a: Found, b: Found) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+
+function isSorted(files: readonly Found[]): boolean {
+  for (let i = 1; i < files.length; i++) if (files[i - 1]!.path >= files[i]!.path) return false;
+  return true;
+}
+
+/** `opts.listed` in path order, or the tree walked now. */
+async function listSorted(sweepDir: string, opts: ManifestOptions): Promise<readonly Found[]> {
+  const found = opts.listed ? [...opts.listed] : await scan(sweepDir, opts.onSkip);
+  return found.sort(byPath);
 }
 
 /**
