@@ -1,64 +1,45 @@
 /**
  * Permissions as a normal user sees them (the tests run as root, which may read and write everything, so
- * the CLI runs as uid `nobody` here, as in preflight.test.ts). A sweep with something this user can't read
- * is refused before anything is uploaded, naming every path and what to do; a download into a place the
+ * the CLI runs as uid `nobody` here: test/support/asOtherUser.ts). A sweep with something this user can't
+ * read is refused before anything is uploaded, naming every path and what to do; a download into a place the
  * user can't write says so naming the folder that refused — not a parent or child that is fine — and leaves
  * the target as it was. Category and exit code as the README's file-system table says: usage (2), code
  * `permission-denied`, for a path the command names.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, chown, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { chmod, chown, mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../../src/shared/errors.js';
 import { generateSweep } from '../fixtures/generator.js';
+import {
+  asRoot,
+  NOBODY,
+  type OtherUserFolders,
+  otherUserFolders,
+  runCliAsOtherUser,
+} from '../support/asOtherUser.js';
+import type { CliRun } from '../support/cli.js';
 import { hashTree } from '../support/tree.js';
 
-const NOBODY = 65534;
-const asRoot = process.getuid?.() === 0;
-
+let user: OtherUserFolders;
 let work: string;
 let home: string;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
+interface Run extends CliRun {
   error: { category?: string; code?: string; message?: string; hint?: string | null } | null;
 }
 
 /** The real CLI as user nobody (when the tests run as root; else as the user running them). */
-function runAsUser(args: string[]): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [resolve('bin/bilancio-sync.js'), ...args, '--json'], {
-      env: {
-        PATH: process.env.PATH,
-        HOME: home,
-        BILANCIO_SYNC_HOME: home,
-        BILANCIO_SYNC_SETTLE_SECONDS: '0',
-        BILANCIO_SYNC_FROM_SOURCE: '1',
-        TMPDIR: home,
-      },
-      cwd: home,
-      ...(asRoot ? { uid: NOBODY, gid: NOBODY } : {}),
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', fail);
-    child.on('close', (code) => {
-      let error: Run['error'] = null;
-      try {
-        error = JSON.parse(stdout.trim().split('\n').at(-1) ?? '').error ?? null;
-      } catch {
-        // none
-      }
-      done({ code, stdout, stderr, error });
-    });
-  });
+async function runAsUser(args: string[]): Promise<Run> {
+  const run = await runCliAsOtherUser(home, [...args, '--json']);
+  let error: Run['error'] = null;
+  try {
+    error = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '').error ?? null;
+  } catch {
+    // none
+  }
+  return { ...run, error };
 }
 
 /** A folder this user can't write in: root's, 0755 (as root), or read-only (otherwise). */
@@ -84,15 +65,12 @@ function expectPermissionDenied(r: Run, path: string): void {
 }
 
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'bsync-perm-'));
-  home = join(work, 'home');
-  await mkdir(home);
   // Everyone may pass through the work folder and use the home; what isn't writable is chosen per test.
-  await chmod(work, 0o755);
-  await chmod(home, 0o777);
+  user = await otherUserFolders('bsync-perm-');
+  ({ work, home } = user);
 }, 60_000);
 afterAll(async () => {
-  await rm(work, { recursive: true, force: true });
+  await user?.dispose();
 });
 
 describe.skipIf(process.platform === 'win32')('as a normal user', () => {

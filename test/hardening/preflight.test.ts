@@ -4,15 +4,15 @@
  * one SyncError, and nothing reaches the store; cells the catalog can take after cleaning (NUL dropped,
  * invalid UTF-8 as U+FFFD) are catalogued cleaned, with a warning, and stored byte for byte.
  */
-import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isSyncError } from '../../src/core/model/errors.js';
 import { restoreSweep } from '../../src/core/restore/Restorer.js';
 import type { ObjectStore } from '../../src/core/stores/ObjectStore.js';
 import { generateSweep } from '../fixtures/generator.js';
+import { otherUserFolders, runCliAsOtherUser } from '../support/asOtherUser.js';
 import { openLocalApp } from '../support/localApp.js';
 import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
 import { hashTree } from '../support/tree.js';
@@ -144,41 +144,14 @@ describe('preflight: everything checked before the first byte', () => {
   }, 120_000);
 
   it('two unreadable files and a bad name (as an ordinary user, through the CLI): one error, exit 2, store empty', async () => {
-    const home = await mkdtemp(join(tmpdir(), 'bsync-preflight-home-'));
-    const exp = await mkdtemp(join(tmpdir(), 'bsync-preflight-exp-'));
+    const { home, exp, dispose } = await otherUserFolders('bsync-preflight-user-');
     try {
       const sweep = await generateSweep({ root: exp, name: 'unreadable', type: 'ring', pairs: 2 });
-      await chmod(home, 0o777);
-      await chmod(exp, 0o755);
       const [a, b] = sweep.files.filter((f) => f.endsWith('run.html'));
       await chmod(join(sweep.dir, a!), 0o000);
       await chmod(join(sweep.dir, b!), 0o000);
       await writeFile(join(sweep.dir, 'aggregate', 'tab\there.csv'), 'x\r\n');
-      const asRoot = process.getuid?.() === 0;
-      const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((done, fail) => {
-        const child = spawn(
-          process.execPath,
-          [resolve('bin/bilancio-sync.js'), 'sync', sweep.dir, '--full', '--json'],
-          {
-            env: {
-              PATH: process.env.PATH,
-              HOME: home,
-              BILANCIO_SYNC_HOME: home,
-              BILANCIO_SYNC_SETTLE_SECONDS: '0',
-              BILANCIO_SYNC_FROM_SOURCE: '1',
-              TMPDIR: home,
-            },
-            cwd: home,
-            ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
-          },
-        );
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d) => (stdout += d));
-        child.stderr.on('data', (d) => (stderr += d));
-        child.on('error', fail);
-        child.on('close', (code) => done({ code, stdout, stderr }));
-      });
+      const run = await runCliAsOtherUser(home, ['sync', sweep.dir, '--full', '--json']);
       const said = run.stdout + run.stderr;
       expect(run.code, said).toBe(2);
       expect(said).toContain('sweep-preflight');
@@ -189,8 +162,7 @@ describe('preflight: everything checked before the first byte', () => {
       const stored = await hashTree(home).catch(() => new Map<string, string>());
       expect([...stored.keys()].filter((k) => k.includes('unreadable/'))).toEqual([]);
     } finally {
-      await rm(home, { recursive: true, force: true });
-      await rm(exp, { recursive: true, force: true });
+      await dispose();
     }
   }, 180_000);
 });

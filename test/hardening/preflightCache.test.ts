@@ -8,13 +8,13 @@
  * ordinary user through the CLI: a file that became unreadable — changed or not — is still refused before
  * anything is uploaded.
  */
-import { spawn } from 'node:child_process';
 import { appendFile, chmod, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkSweepFiles } from '../../src/core/engine/preflight.js';
 import { generateSweep, truncateMidRow } from '../fixtures/generator.js';
+import { otherUserFolders, runCliAsOtherUser } from '../support/asOtherUser.js';
 import { openLocalApp } from '../support/localApp.js';
 
 describe('preflight with the hash cache', () => {
@@ -164,13 +164,10 @@ describe('preflight with the hash cache', () => {
 
 describe('preflight with the hash cache, as an ordinary user through the CLI', () => {
   it('a file made unreadable — with its size and mtime unchanged, or changed — is refused before anything is uploaded', async () => {
-    const home = await mkdtemp(join(tmpdir(), 'bsync-preflight-cache-home-'));
-    const exp = await mkdtemp(join(tmpdir(), 'bsync-preflight-cache-exp-'));
+    const { home, exp, dispose } = await otherUserFolders('bsync-preflight-cache-user-');
     try {
       const sweep = await generateSweep({ root: exp, name: 'perms', type: 'ring', pairs: 2 });
-      await chmod(home, 0o777);
-      await chmod(exp, 0o755);
-      const first = await runCli(home, ['sync', sweep.dir, '--full', '--json']);
+      const first = await runCliAsOtherUser(home, ['sync', sweep.dir, '--full', '--json']);
       expect(first.code, first.stderr).toBe(0);
       const [a, b] = sweep.files.filter((f) => f.endsWith('run.html'));
       const archive = join(home, 'data', 'archive', 'perms');
@@ -180,7 +177,7 @@ describe('preflight with the hash cache, as an ordinary user through the CLI', (
       const before = await stat(join(sweep.dir, a!));
       await chmod(join(sweep.dir, a!), 0o000);
       expect((await stat(join(sweep.dir, a!))).mtimeMs).toBe(before.mtimeMs);
-      const unchanged = await runCli(home, ['sync', sweep.dir, '--full', '--json']);
+      const unchanged = await runCliAsOtherUser(home, ['sync', sweep.dir, '--full', '--json']);
       const said = unchanged.stdout + unchanged.stderr;
       expect(unchanged.code, said).toBe(2);
       expect(said).toContain(`${a}: can't be opened for reading (EACCES: permission denied)`);
@@ -189,15 +186,14 @@ describe('preflight with the hash cache, as an ordinary user through the CLI', (
       await appendFile(join(sweep.dir, b!), '<!-- more -->');
       await chmod(join(sweep.dir, b!), 0o000);
       await age(sweep.dir, [b!]);
-      const changed = await runCli(home, ['sync', sweep.dir, '--full', '--json']);
+      const changed = await runCliAsOtherUser(home, ['sync', sweep.dir, '--full', '--json']);
       const said2 = changed.stdout + changed.stderr;
       expect(changed.code, said2).toBe(2);
       expect(said2).toContain(`${b}: can't be opened for reading (EACCES: permission denied)`);
       // Nothing was committed: the manifest is the first sync's.
       expect((await stat(join(archive, 'manifest.json'))).mtimeMs).toBe(storedBefore.mtimeMs);
     } finally {
-      await rm(home, { recursive: true, force: true });
-      await rm(exp, { recursive: true, force: true });
+      await dispose();
     }
   }, 180_000);
 });
@@ -217,32 +213,4 @@ async function ageTree(dir: string): Promise<void> {
 async function age(dir: string, files: string[]): Promise<void> {
   const past = new Date(Date.now() - 60_000);
   for (const f of files) await utimes(join(dir, f), past, past);
-}
-
-/** The real CLI (from source), as user nobody when the tests run as root. */
-function runCli(
-  home: string,
-  args: string[],
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const asRoot = process.getuid?.() === 0;
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [resolve('bin/bilancio-sync.js'), ...args], {
-      env: {
-        PATH: process.env.PATH,
-        HOME: home,
-        BILANCIO_SYNC_HOME: home,
-        BILANCIO_SYNC_SETTLE_SECONDS: '0',
-        BILANCIO_SYNC_FROM_SOURCE: '1',
-        TMPDIR: home,
-      },
-      cwd: home,
-      ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
 }

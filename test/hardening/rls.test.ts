@@ -8,47 +8,25 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SyncError } from '../../src/core/model/errors.js';
-import { PostgresCatalog } from '../../src/core/stores/PostgresCatalog.js';
-import { SupabaseCatalog } from '../../src/core/stores/SupabaseCatalog.js';
+import type { SupabaseCatalog } from '../../src/core/stores/SupabaseCatalog.js';
 import { balancedWrite } from '../stores-pg/rows.js';
-import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
-import { ensureSupabaseRoles } from '../support/postgrest/roles.js';
-import { type PostgrestDouble, startPostgrestDouble } from '../support/postgrest/server.js';
+import { type SupabaseTeam, startSupabaseTeam } from '../support/supabaseTeam.js';
 
 const ALICE = randomUUID();
 const BOB = randomUUID();
-let db: TestPostgres;
-let api: PostgrestDouble;
+let team: SupabaseTeam<'alice' | 'bob'>;
 let sql: pg.Client;
 let alice: SupabaseCatalog;
 let bob: SupabaseCatalog;
 let service: SupabaseCatalog;
 
 beforeAll(async () => {
-  db = await startTestPostgres();
-  await ensureSupabaseRoles(db.url);
-  const migrate = new PostgresCatalog(db.url);
-  await migrate.open();
-  await migrate.close();
-  api = await startPostgrestDouble({
-    databaseUrl: db.url,
-    keys: {
-      'alice-key': { role: 'authenticated', sub: ALICE },
-      'bob-key': { role: 'authenticated', sub: BOB },
-      'service-key': 'service_role',
-    },
-  });
-  alice = new SupabaseCatalog({ url: api.url, key: 'alice-key' });
-  bob = new SupabaseCatalog({ url: api.url, key: 'bob-key' });
-  service = new SupabaseCatalog({ url: api.url, key: 'service-key' });
-  sql = new pg.Client(db.url);
-  await sql.connect();
+  team = await startSupabaseTeam({ alice: ALICE, bob: BOB });
+  ({ sql, service } = team);
+  ({ alice, bob } = team.members);
 });
 afterAll(async () => {
-  await sql?.end();
-  await Promise.allSettled([alice?.close(), bob?.close(), service?.close()]);
-  await api?.close();
-  await db?.stop();
+  await team?.close();
 });
 
 async function refused(p: Promise<unknown>): Promise<SyncError> {
@@ -95,7 +73,7 @@ describe('a team catalog on Supabase', () => {
     const { data: sweepRow } = await sql
       .query('select sweep_id from sweeps where name = $1', ['alice_sweep'])
       .then((r) => ({ data: r.rows[0] as { sweep_id: string } }));
-    const bobDb = new pg.Client(db.url);
+    const bobDb = new pg.Client(team.db.url);
     await bobDb.connect();
     try {
       const as = async (sub: string, text: string, params: unknown[] = []) => {

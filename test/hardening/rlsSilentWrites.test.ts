@@ -7,50 +7,28 @@
  * supabase-js → the PostgREST test double → the real test PostgreSQL with Supabase's roles and policies.
  */
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SyncError } from '../../src/core/model/errors.js';
-import { PostgresCatalog } from '../../src/core/stores/PostgresCatalog.js';
-import { SupabaseCatalog } from '../../src/core/stores/SupabaseCatalog.js';
+import type { SupabaseCatalog } from '../../src/core/stores/SupabaseCatalog.js';
 import { balancedWrite } from '../stores-pg/rows.js';
-import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
-import { ensureSupabaseRoles } from '../support/postgrest/roles.js';
-import { type PostgrestDouble, startPostgrestDouble } from '../support/postgrest/server.js';
+import { type SupabaseTeam, startSupabaseTeam } from '../support/supabaseTeam.js';
 
 const CAROL = randomUUID();
 const DAVE = randomUUID();
-let db: TestPostgres;
-let api: PostgrestDouble;
+let team: SupabaseTeam<'carol' | 'dave'>;
 let sql: pg.Client;
 let carol: SupabaseCatalog;
 let dave: SupabaseCatalog;
 let service: SupabaseCatalog;
 
 beforeAll(async () => {
-  db = await startTestPostgres();
-  await ensureSupabaseRoles(db.url);
-  const migrate = new PostgresCatalog(db.url);
-  await migrate.open();
-  await migrate.close();
-  api = await startPostgrestDouble({
-    databaseUrl: db.url,
-    keys: {
-      'carol-key': { role: 'authenticated', sub: CAROL },
-      'dave-key': { role: 'authenticated', sub: DAVE },
-      'service-key': 'service_role',
-    },
-  });
-  carol = new SupabaseCatalog({ url: api.url, key: 'carol-key' });
-  dave = new SupabaseCatalog({ url: api.url, key: 'dave-key' });
-  service = new SupabaseCatalog({ url: api.url, key: 'service-key' });
-  sql = new pg.Client(db.url);
-  await sql.connect();
+  team = await startSupabaseTeam({ carol: CAROL, dave: DAVE });
+  ({ sql, service } = team);
+  ({ carol, dave } = team.members);
 }, 120_000);
 afterAll(async () => {
-  await sql?.end();
-  await Promise.allSettled([carol?.close(), dave?.close(), service?.close()]);
-  await api?.close();
-  await db?.stop();
+  await team?.close();
 });
 
 async function failure(p: Promise<unknown>): Promise<SyncError> {

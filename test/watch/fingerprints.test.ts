@@ -4,41 +4,26 @@
  */
 import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SyncEngine } from '../../src/core/engine/SyncEngine.js';
 import { FingerprintStore } from '../../src/core/watch/fingerprint.js';
-import { generateSweep } from '../fixtures/generator.js';
-import { openLocalApp } from '../support/localApp.js';
-import { ofType, tempDir, waitFor, watchService } from './helpers.js';
+import type { openLocalApp } from '../support/localApp.js';
+import { cleanupsAfterEach, sweepsSyncedByAWatcher } from '../support/watchHarness.js';
+import { ofType, waitFor, watchService } from './helpers.js';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupsAfterEach();
 
 describe('watch: fingerprints of synced sweeps', () => {
   it('start-up without reading a manifest; changes made while stopped are synced; then unchanged again', {
     timeout: 60_000,
   }, async () => {
-    const tmp = await tempDir();
-    const app = await openLocalApp();
-    cleanups.push(tmp.dispose, app.dispose);
-    const root = join(tmp.path, 'experiments');
-    const names = ['s0', 's1', 's2', 's3'];
-    const sweeps = [];
-    for (const [i, name] of names.entries()) {
-      sweeps.push(
-        await generateSweep({ root, name, type: 'balanced', pairs: 2, runHtmlBytes: 500, seed: i + 1 }),
-      );
-    }
-    const quiet = { deepCheckIntervalMs: 0 };
-
     // Synced by a watcher: each sync leaves a fingerprint.
-    const first = watchService(app, { roots: [root], ...quiet });
-    await first.service.start();
-    await waitFor('all synced', () => ofType(first.events, 'sync-finished').length === names.length);
-    await first.service.whenIdle();
-    await first.service.stop();
+    const names = ['s0', 's1', 's2', 's3'];
+    const { app, root, sweeps } = await sweepsSyncedByAWatcher(
+      cleanups,
+      names.map((name, i) => ({ name, seed: i + 1 })),
+    );
+    const quiet = { deepCheckIntervalMs: 0 };
     const fingerprints = new FingerprintStore(app.journal);
     for (const s of sweeps) {
       const row = app.journal.sweeps.byPath(s.dir)!;

@@ -5,33 +5,22 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateSweep } from '../fixtures/generator.js';
-import { openLocalApp } from '../support/localApp.js';
-import { ofType, tempDir, waitFor, watchService } from './helpers.js';
+import { cleanupsAfterEach, sweepsSyncedByAWatcher } from '../support/watchHarness.js';
+import { ofType, waitFor, watchService } from './helpers.js';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupsAfterEach();
 
 describe('watch: running out of folder watches', () => {
   it('degrades to polling with one warning (hint: raise fs.inotify.max_user_watches); changes still found', {
     timeout: 60_000,
   }, async () => {
-    const tmp = await tempDir();
-    const app = await openLocalApp();
-    cleanups.push(tmp.dispose, app.dispose);
-    const root = join(tmp.path, 'experiments');
-    const sweeps = [];
-    for (const name of ['a', 'b', 'c']) {
-      sweeps.push(await generateSweep({ root, name, type: 'balanced', pairs: 2, runHtmlBytes: 500 }));
-    }
-    const first = watchService(app, { roots: [root], deepCheckIntervalMs: 0 });
-    await first.service.start();
-    await waitFor('all synced', () => ofType(first.events, 'sync-finished').length === 3);
-    await first.service.whenIdle();
-    await first.service.stop();
+    const { app, root, sweeps } = await sweepsSyncedByAWatcher(cleanups, [
+      { name: 'a' },
+      { name: 'b' },
+      { name: 'c' },
+    ]);
 
     // Room for the experiments folder and a few folders of the first sweep only.
     const { service, events } = watchService(app, {
