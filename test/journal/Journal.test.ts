@@ -220,6 +220,10 @@ describe('Journal', () => {
     expect(latest).toMatchObject({ revision: 2, full: true, bytes: 7, syncedAt: '2025-01-02T10:00:00.000Z' });
     expect(latest?.manifest).toEqual(manifest(2));
     expect(latest?.manifest.files[0]?.mtimeMs).toBe(1712345678901.1235);
+    // the same row without its manifest (what the recorder and the watcher's fingerprints need)
+    const { manifest: _, ...info } = latest!;
+    expect(journal.revisions.latestInfo(s.id)).toEqual(info);
+    expect(journal.revisions.latestInfo(s.id + 1)).toBeNull();
     expect(journal.revisions.list(s.id).map((r) => [r.revision, r.full, r.bytes])).toEqual([
       [2, true, 7],
       [1, false, 1010],

@@ -24,6 +24,9 @@ export class RevisionsRepository {
       put: db.prepare(`INSERT OR REPLACE INTO revisions (sweep_id, revision, manifest, synced_at, full, bytes)
         VALUES (@sweep_id, @revision, @manifest, @synced_at, @full, @bytes)`),
       latest: db.prepare('SELECT * FROM revisions WHERE sweep_id = ? ORDER BY revision DESC LIMIT 1'),
+      latestInfo: db.prepare(
+        'SELECT sweep_id, revision, synced_at, full, bytes FROM revisions WHERE sweep_id = ? ORDER BY revision DESC LIMIT 1',
+      ),
       list: db.prepare('SELECT * FROM revisions WHERE sweep_id = ? ORDER BY revision DESC'),
     };
   }
@@ -50,6 +53,19 @@ export class RevisionsRepository {
         bytes,
       };
     });
+  }
+
+  /** The newest revision without its manifest (tens of MB for a big sweep, not read or parsed). */
+  latestInfo(sweepId: number): Omit<JournalRevision, 'manifest'> | null {
+    return this.ctx.guard(() =>
+      optional(this.stmts.latestInfo.get(sweepId) as Omit<RevisionRow, 'manifest'> | undefined, (r) => ({
+        sweepId: r.sweep_id,
+        revision: r.revision,
+        syncedAt: r.synced_at,
+        full: r.full === 1,
+        bytes: r.bytes,
+      })),
+    );
   }
 
   latest(sweepId: number): JournalRevision | null {

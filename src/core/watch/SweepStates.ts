@@ -201,7 +201,7 @@ export class SweepStates {
     const name = sync.row.name;
     return this.transaction(() => {
       if (outcome.manifest) {
-        const latest = journal.revisions.latest(sweepId);
+        const latest = journal.revisions.latestInfo(sweepId);
         if (outcome.result === 'synced' || latest?.revision !== outcome.manifest.revision) {
           journal.revisions.record(sweepId, outcome.manifest);
         }

@@ -561,7 +561,7 @@ export class WatchService {
     const { journal } = this.deps;
     const row = journal.sweeps.byPath(path);
     if (!before || row?.state !== 'synced') return;
-    const latest = journal.revisions.latest(row.id);
+    const latest = journal.revisions.latestInfo(row.id);
     if (!latest) return;
     this.fingerprints.put(row.id, {
       rowUpdatedAt: row.updatedAt,
