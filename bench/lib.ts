@@ -244,3 +244,18 @@ export function machineInfo(rclone: string | null): Machine {
       .join(' '),
   };
 }
+
+/** GNU tar + gzip at our level of one folder, to /dev/null: the compression baseline. */
+export function tarCreateCommand(folder: string, level: number): string {
+  return level === 6
+    ? `tar -czf - '${folder}' > /dev/null`
+    : `tar --use-compress-program='gzip -${level}' -cf - '${folder}' > /dev/null`;
+}
+
+/**
+ * `rclone copy`, the competitor baseline. --fast-list: one recursive listing; s3rver's delimiter listing
+ * loses common prefixes past its first page of 1,000 keys, so a plain copy back would miss most files.
+ */
+export function rcloneCopyCommand(from: string, to: string): string {
+  return `rclone copy --fast-list '${from}' '${to}'`;
+}

@@ -33,17 +33,20 @@ import {
   lastJson,
   machineInfo,
   ROOT,
+  rcloneCopyCommand,
   runCli,
   runShell,
   type Sample,
   type Stat,
   stat,
+  tarCreateCommand,
   which,
 } from './lib.js';
 import { mainProfile, type ProfileSummary, summariseProfile } from './profile.js';
 import { type Report, type Row, renderMarkdown, type TargetRow } from './report.js';
 import { measureStartup, startupTargets } from './startup.js';
 import { type CaseResult, measureSweepCase } from './sweepCase.js';
+import { limitTarget, ratioTarget } from './targets.js';
 import { renderUiMarkdown, runUiBench, type UiResult, writeUiResults } from './ui.js';
 import { measureWatchMany, measureWatchRuns } from './watchMany.js';
 
@@ -248,10 +251,7 @@ async function main(): Promise<void> {
       : null;
   if (rclone && !s3) notes.push('rclone baseline skipped: no S3 server.');
 
-  const tarCreate = (b: string) =>
-    level === 6
-      ? `tar -czf - '${b}' > /dev/null`
-      : `tar --use-compress-program='gzip -${level}' -cf - '${b}' > /dev/null`;
+  const tarCreate = (b: string) => tarCreateCommand(b, level);
   let catalogWriteStats: {
     firstMs: number[];
     replaceMs: number[];
@@ -371,9 +371,7 @@ async function main(): Promise<void> {
 
     if (rcloneEnv && s3) {
       const remote = `bench:${s3.bucket}/rclone/${name}`;
-      // --fast-list: one recursive listing. s3rver's delimiter listing loses common prefixes past its
-      // first page of 1,000 keys (active/ and passive/ vanish), so plain `rclone copy` back copies 5 files.
-      const rc = (from: string, to: string) => `rclone copy --fast-list '${from}' '${to}'`;
+      const rc = rcloneCopyCommand;
       log('baseline: rclone copy up');
       add(
         'base.rcloneUp',
@@ -786,94 +784,48 @@ function buildReport(ctx: {
   const med = (key: string) => s(key, wall)?.median ?? null;
   const worst = (key: string, f: (x: Sample) => number | null) => s(key, f)?.max ?? null;
   const targets: TargetRow[] = [];
-  const ratioTarget = (name: string, ours: string, base: string, limit: number, strict = false) => {
-    const a = med(ours);
-    const b = med(base);
-    if (a === null || b === null) {
-      targets.push({
-        target: name,
-        ours: a,
-        baseline: b,
-        ratio: null,
-        limit,
-        unit: '×',
-        result: 'not measured',
-      });
-      return;
-    }
-    const ratio = a / b;
-    const pass = strict ? ratio < limit : ratio <= limit;
-    targets.push({
-      target: name,
-      ours: a,
-      baseline: b,
-      ratio,
-      limit,
-      unit: '×',
-      result: pass ? 'pass' : 'miss',
-    });
-  };
+  const ratioRow = (name: string, ours: string, base: string, limit: number, strict = false) =>
+    targets.push(ratioTarget(name, med(ours), med(base), limit, strict));
+  const limitRow = (target: string, v: number | null, limit: number, unit: 'MB' | 's' | '%') =>
+    targets.push(limitTarget(target, v, limit, unit));
   for (const d of ctx.destinations) {
-    ratioTarget(`full sync (${d.id}) ≤ 0.8 × single-core tar -czf`, `sync.${d.id}`, 'base.tarc', 0.8);
+    ratioRow(`full sync (${d.id}) ≤ 0.8 × single-core tar -czf`, `sync.${d.id}`, 'base.tarc', 0.8);
   }
   if (ctx.rcloneMeasured) {
-    ratioTarget('full sync (s3pg) faster than rclone copy up', 'sync.s3pg', 'base.rcloneUp', 1, true);
-    ratioTarget('restore (s3pg) ≤ 0.9 × rclone copy back', 'restore.s3pg', 'base.rcloneDown', 0.9);
+    ratioRow('full sync (s3pg) faster than rclone copy up', 'sync.s3pg', 'base.rcloneUp', 1, true);
+    ratioRow('restore (s3pg) ≤ 0.9 × rclone copy back', 'restore.s3pg', 'base.rcloneDown', 0.9);
   } else {
     targets.push({
-      target: 'sync / restore faster than rclone copy',
-      ours: null,
-      baseline: null,
-      ratio: null,
-      limit: 1,
-      unit: '×',
+      ...ratioTarget('sync / restore faster than rclone copy', null, null, 1),
       result: 'skipped (no rclone)',
     });
   }
   for (const d of ctx.destinations) {
-    ratioTarget(`restore (${d.id}) ≤ 1.0 × tar -xzf`, `restore.${d.id}`, 'base.tarx', 1.0);
+    ratioRow(`restore (${d.id}) ≤ 1.0 × tar -xzf`, `restore.${d.id}`, 'base.tarx', 1.0);
   }
   for (const d of ctx.destinations) {
     for (const [op, key] of [
       ['sync', `sync.${d.id}`],
       ['restore', `restore.${d.id}`],
     ] as const) {
-      const peak = worst(key, (x) => x.rssMB);
-      targets.push({
-        target: `peak RSS of ${op} (${d.id}) ≤ 300 MB`,
-        ours: peak,
-        baseline: null,
-        ratio: null,
-        limit: 300,
-        unit: 'MB',
-        result: peak === null ? 'not measured' : peak <= 300 ? 'pass' : 'miss',
-      });
+      limitRow(
+        `peak RSS of ${op} (${d.id}) ≤ 300 MB`,
+        worst(key, (x) => x.rssMB),
+        300,
+        'MB',
+      );
     }
   }
   for (const d of ctx.destinations) {
-    const v = med(`noop.${d.id}`);
-    targets.push({
-      target: `no-op re-sync (${d.id}) of ${ctx.sweep.files.toLocaleString('en')} files ≤ 0.35 s (whole CLI process)`,
-      ours: v,
-      baseline: null,
-      ratio: null,
-      limit: 0.35,
-      unit: 's',
-      result: v === null ? 'not measured' : v <= 0.35 ? 'pass' : 'miss',
-    });
+    limitRow(
+      `no-op re-sync (${d.id}) of ${ctx.sweep.files.toLocaleString('en')} files ≤ 0.35 s (whole CLI process)`,
+      med(`noop.${d.id}`),
+      0.35,
+      's',
+    );
   }
   for (const c of ctx.cases) targets.push(...c.targets);
   if (ctx.startup) targets.push(...startupTargets(ctx.startup));
-  const limitRow = (target: string, v: number | null, limit: number, unit: TargetRow['unit']) =>
-    targets.push({
-      target,
-      ours: v,
-      baseline: null,
-      ratio: null,
-      limit,
-      unit,
-      result: v === null ? 'not measured' : v <= limit ? 'pass' : 'miss',
-    });
   for (const b of ctx.bigSummary) {
     const x = b.result;
     const peak = (v: number[]) => (v.length ? Math.max(...v) : null);
@@ -890,32 +842,23 @@ function buildReport(ctx: {
       'MB',
     );
   }
+  // Not measured (--no-watch, --watch-sweeps 0, or it failed: see the errors) still shows as a row.
   const wm = ctx.watchMany;
-  if (wm) {
-    const n = wm.sweeps.toLocaleString('en');
-    limitRow(
-      `watch over ${n} sweeps: start-up ≤ 2 s`,
-      wm.startupMs ? wm.startupMs.median / 1000 : null,
-      2,
-      's',
-    );
-    limitRow(`watch over ${n} sweeps: RSS ≤ 200 MB`, wm.rssMB?.max ?? null, 200, 'MB');
-    limitRow(`watch over ${n} sweeps: idle CPU ≤ 0.5 % of a core`, wm.idleCpuPct?.median ?? null, 0.5, '%');
-  }
+  const n = (wm?.sweeps ?? WATCH_SWEEPS).toLocaleString('en');
+  limitRow(
+    `watch over ${n} sweeps: start-up ≤ 2 s`,
+    wm?.startupMs ? wm.startupMs.median / 1000 : null,
+    2,
+    's',
+  );
+  limitRow(`watch over ${n} sweeps: RSS ≤ 200 MB`, wm?.rssMB?.max ?? null, 200, 'MB');
+  limitRow(`watch over ${n} sweeps: idle CPU ≤ 0.5 % of a core`, wm?.idleCpuPct?.median ?? null, 0.5, '%');
   const idle = ctx.watch?.measured ? stat(ctx.watch.idleCpuPct ?? []) : null;
-  targets.push({
-    target: 'idle watch CPU ≈ 0 (≤ 0.5 % of a core)',
-    ours: idle?.median ?? null,
-    baseline: null,
-    ratio: null,
-    limit: 0.5,
-    unit: '%',
-    result: idle
-      ? idle.median <= 0.5
-        ? 'pass'
-        : 'miss'
-      : (ctx.watch?.reason ?? 'not measured (--no-watch)'),
-  });
+  targets.push(
+    limitTarget('idle watch CPU ≈ 0 (≤ 0.5 % of a core)', idle?.median ?? null, 0.5, '%', {
+      missing: ctx.watch?.reason ?? 'not measured (--no-watch)',
+    }),
+  );
 
   const phases = ctx.destinations
     .filter((d) => samples[`sync.${d.id}`]?.length)

@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { CLI, type Stat, stat } from './lib.js';
 import type { TargetRow } from './report.js';
+import { limitTarget } from './targets.js';
 
 export interface StartupResult {
   runs: number;
@@ -36,15 +37,8 @@ export function measureStartup(opts: { env: NodeJS.ProcessEnv; cwd: string; runs
 }
 
 export function startupTargets(r: StartupResult): TargetRow[] {
-  const row = (target: string, v: Stat | null, limit: number): TargetRow => ({
-    target,
-    ours: v?.median ?? null,
-    baseline: r.floorS?.median ?? null,
-    ratio: null,
-    limit,
-    unit: 's',
-    result: v === null ? 'not measured' : v.median <= limit ? 'pass' : 'miss',
-  });
+  const row = (target: string, v: Stat | null, limit: number): TargetRow =>
+    limitTarget(target, v?.median ?? null, limit, 's', { baseline: r.floorS?.median ?? null });
   return [
     row('`bilancio-sync --version` (whole process; baseline `node -e 0`) ≤ 0.15 s', r.versionS, 0.15),
     row('`bilancio-sync status` (whole process; baseline `node -e 0`) ≤ 0.3 s', r.statusS, 0.3),

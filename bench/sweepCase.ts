@@ -5,8 +5,9 @@
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fmt } from './format.js';
-import { lastJson, runCli, runShell, type Sample, stat } from './lib.js';
+import { lastJson, rcloneCopyCommand, runCli, runShell, type Sample, stat, tarCreateCommand } from './lib.js';
 import type { Row, TargetRow } from './report.js';
+import { limitTarget, ratioTarget } from './targets.js';
 
 export interface SweepCase {
   id: string;
@@ -54,10 +55,7 @@ export async function measureSweepCase(opts: {
     samples[key] ??= [];
     samples[key].push(s);
   };
-  const tarCreate = (folder: string) =>
-    opts.level === 6
-      ? `tar -czf - '${folder}' > /dev/null`
-      : `tar --use-compress-program='gzip -${opts.level}' -cf - '${folder}' > /dev/null`;
+  const tarCreate = (folder: string) => tarCreateCommand(folder, opts.level);
   let archives: string[] = [];
   for (let i = 1; i <= opts.runs; i++) {
     log(`--- ${sweep.id}: run ${i}/${opts.runs}`);
@@ -112,15 +110,14 @@ export async function measureSweepCase(opts: {
     }
     log(`  tar -czf 1-core ${(tarc.wallMs / 1000).toFixed(2)} s, ∥ ${(par.wallMs / 1000).toFixed(2)} s`);
     if (opts.rclone) {
-      // --fast-list: one recursive listing (s3rver's delimiter listing loses prefixes past 1,000 keys)
       const remote = `bench:${opts.rclone.bucket}/rclone/${name}`;
       const back = join(ws, 'restore', `${sweep.id}-rclone-${i}`);
-      const up = await runShell(`rclone copy --fast-list '${sweep.dir}' '${remote}'`, {
+      const up = await runShell(rcloneCopyCommand(sweep.dir, remote), {
         env: opts.rclone.env,
         cwd: ws,
       });
       add('base.rcloneUp', up, ok(up));
-      const down = await runShell(`rclone copy --fast-list '${remote}' '${back}'`, {
+      const down = await runShell(rcloneCopyCommand(remote, back), {
         env: opts.rclone.env,
         cwd: ws,
       });
@@ -168,20 +165,8 @@ export async function measureSweepCase(opts: {
 
   const med = (key: string) => good(key, wall)?.median ?? null;
   const targets: TargetRow[] = [];
-  const ratio = (target: string, ours: string, base: string, limit: number) => {
-    const a = med(ours);
-    const b = med(base);
-    const r = a !== null && b !== null ? a / b : null;
-    targets.push({
-      target,
-      ours: a,
-      baseline: b,
-      ratio: r,
-      limit,
-      unit: '×',
-      result: r === null ? 'not measured' : r <= limit ? 'pass' : 'miss',
-    });
-  };
+  const ratio = (target: string, ours: string, base: string, limit: number) =>
+    targets.push(ratioTarget(target, med(ours), med(base), limit));
   for (const d of opts.destinations)
     ratio(
       `${sweep.label}: full sync (${d.id}) ≤ 0.8 × single-core tar -czf`,
@@ -195,15 +180,7 @@ export async function measureSweepCase(opts: {
     ratio(`${sweep.label}: restore (s3pg) ≤ 0.9 × rclone copy back`, 'restore.s3pg', 'base.rcloneDown', 0.9);
   for (const d of opts.destinations) {
     const peak = good(`sync.${d.id}`, (x) => x.rssMB)?.max ?? null;
-    targets.push({
-      target: `${sweep.label}: peak RSS of sync (${d.id}) ≤ 300 MB`,
-      ours: peak,
-      baseline: null,
-      ratio: null,
-      limit: 300,
-      unit: 'MB',
-      result: peak === null ? 'not measured' : peak <= 300 ? 'pass' : 'miss',
-    });
+    targets.push(limitTarget(`${sweep.label}: peak RSS of sync (${d.id}) ≤ 300 MB`, peak, 300, 'MB'));
   }
   return { sweep, archives, rows, targets, errors };
 }

@@ -3,11 +3,10 @@
  * everything, so the CLI runs as uid `nobody` then (as the user running the tests otherwise), in a home
  * of its own that it may write in, next to an experiments folder it may read.
  */
-import { spawn } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import type { CliRun } from './cli.js';
+import { join } from 'node:path';
+import { type CliRun, runCli } from './cli.js';
 
 /** uid and gid of `nobody`, whom the CLI runs as when the tests run as root. */
 export const NOBODY = 65534;
@@ -39,24 +38,12 @@ export async function otherUserFolders(prefix: string): Promise<OtherUserFolders
 
 /** The real CLI (from source) with `home` as its home and nothing else of this environment but PATH. */
 export function runCliAsOtherUser(home: string, args: string[]): Promise<CliRun> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [resolve('bin/bilancio-sync.js'), ...args], {
-      env: {
-        PATH: process.env.PATH,
-        HOME: home,
-        BILANCIO_SYNC_HOME: home,
-        BILANCIO_SYNC_SETTLE_SECONDS: '0',
-        BILANCIO_SYNC_FROM_SOURCE: '1',
-        TMPDIR: home,
-      },
-      cwd: home,
-      ...(asRoot ? { uid: NOBODY, gid: NOBODY } : {}),
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
+  const env = {
+    HOME: home,
+    BILANCIO_SYNC_HOME: home,
+    BILANCIO_SYNC_SETTLE_SECONDS: '0',
+    BILANCIO_SYNC_FROM_SOURCE: '1',
+    TMPDIR: home,
+  };
+  return runCli(args, env, home, asRoot ? { uid: NOBODY, gid: NOBODY } : undefined);
 }

@@ -9,10 +9,22 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs the real `bilancio-sync` command in a child process with only the given environment. */
-export function runCli(args: string[], env: Record<string, string>, cwd: string): Promise<CliRun> {
+/**
+ * Runs the real `bilancio-sync` command in a child process with only the given environment (and PATH),
+ * as another user if `user` is given (see asOtherUser.ts).
+ */
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+  user?: { uid: number; gid: number },
+): Promise<CliRun> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH, ...env }, cwd });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { PATH: process.env.PATH, ...env },
+      cwd,
+      ...user,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

@@ -26,7 +26,7 @@ import { join, sep } from 'node:path';
 import { memberPathProblem } from '../archive/memberPath.js';
 import { SyncError } from '../model/errors.js';
 import { fileKey } from '../model/keys.js';
-import { fromOsError } from '../model/osErrors.js';
+import { fromOsError, isOutOfFileDescriptors } from '../model/osErrors.js';
 import type { CsvRow, CsvTable, Json } from '../model/types.js';
 import type { SweepAggregates } from '../sweep/aggregates.js';
 
@@ -73,6 +73,10 @@ export interface SweepFilesCheck {
   opened: number;
 }
 
+/** Running out of descriptors is the machine's limit: one error for the sync, not one per file. */
+const descriptorsError = (e: unknown, root: string, sweep: string): SyncError =>
+  fromOsError(e, { path: root, doing: `checking the files of ${sweep}`, role: 'argument' });
+
 /**
  * Every name, link and readability problem of the files under `root` (the sweep folder). A file that
  * disappears meanwhile is not a problem here (the sync will notice a changed sweep).
@@ -85,13 +89,6 @@ export interface SweepFilesCheck {
  * that changed its mind) is left to the read itself; on a no-op re-sync no file is read, so nothing
  * there depends on it.
  */
-const outOfDescriptors = (e: unknown): boolean => {
-  const code = (e as NodeJS.ErrnoException).code;
-  return code === 'EMFILE' || code === 'ENFILE';
-};
-const descriptorsError = (e: unknown, root: string, sweep: string): SyncError =>
-  fromOsError(e, { path: root, doing: `checking the files of ${sweep}`, role: 'argument' });
-
 export async function checkSweepFiles(
   root: string,
   sweep: string,
@@ -144,7 +141,7 @@ export function listSweepFiles(
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' && rel !== '') return;
-      if (outOfDescriptors(e)) throw descriptorsError(e, root, sweep);
+      if (isOutOfFileDescriptors(e)) throw descriptorsError(e, root, sweep);
       problems.push({ file: rel || '.', problem: `the folder can't be listed (${errnoText(e)})` });
       return;
     }
@@ -202,7 +199,7 @@ async function openEach(root: string, sweep: string, toOpen: string[]): Promise<
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
         // Too many open files is the machine's limit, not the file's fault: one error for the sync.
-        if (outOfDescriptors(e)) throw descriptorsError(e, root, sweep);
+        if (isOutOfFileDescriptors(e)) throw descriptorsError(e, root, sweep);
         problems.push({ file: path, problem: `can't be opened for reading (${errnoText(e)})` });
       }
     }

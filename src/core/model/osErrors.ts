@@ -81,6 +81,13 @@ export function isOsError(e: unknown): boolean {
   return !(e instanceof SyncError) && OS_CODES.has(osErrorCode(e));
 }
 
+/** Whether `e` (or what it wraps) says the process or the system has no file descriptor left. */
+export function isOutOfFileDescriptors(e: unknown): boolean {
+  if (e instanceof SyncError && e.code === 'too-many-open-files') return true;
+  const os = findOsError(e, true);
+  return os?.code === 'EMFILE' || os?.code === 'ENFILE';
+}
+
 /** The first OS error in `e`'s cause chain (a SyncError wrapping one included), or null; with
  *  `environmentOnly`, only one about the machine (see isEnvironmentError). */
 export function findOsError(e: unknown, environmentOnly = false): NodeJS.ErrnoException | null {

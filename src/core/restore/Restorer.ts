@@ -13,11 +13,17 @@ import { runPool } from '../async/runPool.js';
 import { ProgressMeter } from '../engine/ProgressMeter.js';
 import { RevisionKeeper } from '../engine/RevisionKeeper.js';
 import { SyncError, toSyncError } from '../model/errors.js';
-import { findOsError, fromOsError, osErrorCode, refusedFolder } from '../model/osErrors.js';
+import {
+  findOsError,
+  fromOsError,
+  isOutOfFileDescriptors,
+  osErrorCode,
+  refusedFolder,
+} from '../model/osErrors.js';
 import type { ManifestObject, RemoteManifest } from '../model/RemoteManifest.js';
 import type { FileEntry } from '../model/types.js';
 import type { ObjectStore } from '../stores/ObjectStore.js';
-import { isOutOfFileDescriptors, OpenFilesGate, removeTree, withinOpenFiles } from './openFiles.js';
+import { OpenFilesGate, removeTree, withinOpenFiles } from './openFiles.js';
 import { removeStaleStaging, stagingFolderName } from './stagingFolder.js';
 
 /** Progress events of a restore are at least this far apart (as a sync's), but one ends each object. */

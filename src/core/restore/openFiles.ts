@@ -9,15 +9,7 @@
 import { lstat, readdir, rm, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SyncError } from '../model/errors.js';
-import { findOsError, osErrorCode } from '../model/osErrors.js';
-
-/** Whether `e` (or what it wraps) says the process or the system has no file descriptor left. */
-export function isOutOfFileDescriptors(e: unknown): boolean {
-  if (e instanceof SyncError && e.code === 'too-many-open-files') return true;
-  const os = findOsError(e, true);
-  return os?.code === 'EMFILE' || os?.code === 'ENFILE';
-}
+import { isOutOfFileDescriptors, osErrorCode } from '../model/osErrors.js';
 
 /** Admits at most `limit` at once; the limit only goes down, each time descriptors ran out. */
 export class OpenFilesGate {

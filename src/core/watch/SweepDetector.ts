@@ -269,7 +269,7 @@ export class SweepDetector {
       // An experiments folder: `name` is a sweep folder (or, recursive, a path below one).
       if (name === null) return;
       const parts = name.split(/[\\/]/);
-      if (parts[0]!.startsWith('.') || parts.some((p) => p.startsWith('.'))) return;
+      if (parts.some((p) => p.startsWith('.'))) return;
       const sweep = join(dir, parts[0]!);
       if (this.recursive && isIgnoredPath(dir, join(dir, ...parts))) this.deepPending.add(sweep);
       this.schedule(sweep);
