@@ -196,6 +196,27 @@ describe('preflight with the hash cache, as an ordinary user through the CLI', (
       await dispose();
     }
   }, 180_000);
+
+  it('a first sync opens every file, a batch per turn of the event loop: unreadable files of every batch are refused', async () => {
+    const { home, exp, dispose } = await otherUserFolders('bsync-preflight-batches-user-');
+    try {
+      // Over 1,024 files: the opens take more than one batch (preflight.ts, OPENS_PER_TURN).
+      const sweep = await generateSweep({ root: exp, name: 'many', type: 'balanced', pairs: 60 });
+      const listed = (await checkSweepFiles(sweep.dir, 'many')).files.map((f) => f.path);
+      expect(listed.length).toBeGreaterThan(1024);
+      const early = listed[3]!;
+      const late = listed[listed.length - 2]!;
+      for (const f of [early, late]) await chmod(join(sweep.dir, f), 0o000);
+      const run = await runCliAsOtherUser(home, ['sync', sweep.dir, '--full', '--json']);
+      const said = run.stdout + run.stderr;
+      expect(run.code, said).toBe(2);
+      expect(said).toContain(`${early}: can't be opened for reading (EACCES: permission denied)`);
+      expect(said).toContain(`${late}: can't be opened for reading (EACCES: permission denied)`);
+      expect(await readdir(join(home, 'data', 'archive')).catch(() => [])).toEqual([]); // nothing uploaded
+    } finally {
+      await dispose();
+    }
+  }, 180_000);
 });
 
 /** Makes every file and folder of `dir` three hours old: a crashed sweep, nothing written for long. */

@@ -228,6 +228,16 @@ describe('Journal', () => {
       [2, true, 7],
       [1, false, 1010],
     ]);
+    // The manifest text goes in without its column's CHECK parse (see writeKnownJson); the CHECK is still
+    // there for every other write.
+    const raw = new Database(file);
+    try {
+      expect(() => raw.prepare("UPDATE revisions SET manifest = 'not json'").run()).toThrow(
+        /CHECK constraint failed/,
+      );
+    } finally {
+      raw.close();
+    }
   });
 
   it('a failing transaction leaves nothing behind', () => {

@@ -166,6 +166,28 @@ describe('SqliteCatalog', () => {
     });
   });
 
+  it('stores the manifest as the one JSON text the store and journal take, its CHECK on for every other write', async () => {
+    const w = write('s1', 3);
+    await catalog.writeSweep(w);
+    await catalog.writeSweep({ ...w, revision: 2, manifest: manifest('s1', 2) }); // the upsert path too
+    await catalog.close();
+    const db = new Database(file);
+    try {
+      const row = db.prepare("SELECT typeof(manifest) t, manifest FROM sweeps WHERE name = 's1'").get() as {
+        t: string;
+        manifest: string;
+      };
+      expect(row.t).toBe('text');
+      expect(JSON.parse(row.manifest)).toEqual(manifest('s1', 2));
+      expect(() => db.prepare("UPDATE sweeps SET manifest = 'not json' WHERE name = 's1'").run()).toThrow(
+        /CHECK constraint failed/,
+      );
+    } finally {
+      db.close();
+      await catalog.open();
+    }
+  });
+
   it('keeps exact decimal text in the typed columns and the original row', async () => {
     await catalog.writeSweep(write('s1', 8));
     const rows = await catalog.listComparisonRows('s1');

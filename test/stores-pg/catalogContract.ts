@@ -39,6 +39,18 @@ export function postgresTablesContract(ctx: () => ContractContext): void {
     expect(await count('comparison_results', 'pg-twice')).toBe(2);
   });
 
+  it('stores the manifest as written; a NUL in one of its strings is dropped, as everywhere', async () => {
+    const { catalog, sql } = ctx();
+    const write = balancedWrite('pg-manifest', 2);
+    await catalog.writeSweep(write);
+    const read = async () =>
+      (await sql.query("select manifest from sweeps where name = 'pg-manifest'")).rows[0].manifest;
+    expect(await read()).toEqual(write.manifest);
+    const withNul = { ...write.manifest, revision: 2, warnings: ['torn row in comparison\u0000.csv'] };
+    await catalog.writeSweep({ ...write, revision: 2, manifest: withNul });
+    expect(await read()).toEqual({ ...withNul, warnings: ['torn row in comparison.csv'] });
+  });
+
   it('stores decimals exactly as NUMERIC and keeps the original text', async () => {
     const { catalog, sql } = ctx();
     await catalog.writeSweep(balancedWrite('pg-exact', 3));

@@ -138,8 +138,8 @@ export class SyncEngine {
       const cache = fileCache.get(path);
       // Preflight, before anything is uploaded: every name, link and readability problem at once (see
       // preflight.ts), with the catalog payload's problems if readable. Files the cache knows unchanged
-      // are not opened again; the others are opened by the threadpool while the main thread goes on
-      // judging and parsing the sweep, and `refuseIfAny` waits for that before the first upload.
+      // are not opened again; the others are opened in batches between the completion check's and the
+      // payload's reads, and `refuseIfAny` waits for the last before the first upload.
       const check = listSweepFiles(path, name, cache);
       const refuseIfAny = async (): Promise<void> => {
         const problems = [...check.problems, ...(await check.unreadable)];
@@ -425,7 +425,7 @@ export class SyncEngine {
       sweepType,
       revision: plan.revision,
       full: plan.full,
-      createdAt: new Date(Math.min(...files.map((f) => f.mtimeMs), Date.now())).toISOString(),
+      createdAt: new Date(oldestMtime(files)).toISOString(),
       syncedAt: new Date().toISOString(),
       sourceHost: this.deps.sourceHost,
       sourcePath: path,
@@ -703,6 +703,13 @@ function sameAsCache(files: readonly FileEntry[], cache: ReadonlyMap<string, Cac
     const c = cache.get(f.path);
     return c !== undefined && c.size === f.size && c.mtimeMs === f.mtimeMs && c.sha256 === f.sha256;
   });
+}
+
+/** The oldest file's mtime (now for no file): a loop, as spreading 100,000s of values as arguments overflows the stack. */
+function oldestMtime(files: readonly FileEntry[]): number {
+  let oldest = Date.now();
+  for (const f of files) if (f.mtimeMs < oldest) oldest = f.mtimeMs;
+  return oldest;
 }
 
 function objectsOf(plan: SyncPlan): SyncResult['objects'] {

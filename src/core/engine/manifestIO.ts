@@ -1,5 +1,10 @@
 import { SyncError } from '../model/errors.js';
-import { manifestSchemaFor, passesManifestChecks, type RemoteManifest } from '../model/RemoteManifest.js';
+import {
+  manifestJson,
+  manifestSchemaFor,
+  passesManifestChecks,
+  type RemoteManifest,
+} from '../model/RemoteManifest.js';
 import type { ObjectStore } from '../stores/ObjectStore.js';
 
 export const MANIFEST_FORMAT = 'bilancio-sync/manifest@1';
@@ -52,7 +57,7 @@ export async function writeManifest(
   key: string,
   manifest: RemoteManifest,
 ): Promise<void> {
-  const body = Buffer.from(JSON.stringify(manifest, null, 1));
+  const body = Buffer.from(manifestJson(manifest)); // the one text the catalog and the journal take too
   await store.put(key, body, { contentType: 'application/json', size: body.length });
 }
 

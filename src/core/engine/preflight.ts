@@ -20,9 +20,9 @@
  * - bytes that are not valid UTF-8 in an aggregate file: the catalog holds U+FFFD in their place.
  * Everything else (other control characters, long cells) PostgreSQL, SQLite and PostgREST take as is.
  */
-import { type Dirent, lstatSync, readdirSync, type Stats } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { join, sep } from 'node:path';
+import { closeSync, type Dirent, lstatSync, openSync, readdirSync, type Stats } from 'node:fs';
+import { sep } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { memberPathProblem } from '../archive/memberPath.js';
 import { SyncError } from '../model/errors.js';
 import { fileKey } from '../model/keys.js';
@@ -44,9 +44,8 @@ export const MAX_OBJECT_KEY_BYTES = 900;
 /** A btree index entry in PostgreSQL holds at most ~2700 bytes; run_id is part of a primary key. */
 export const MAX_KEY_BYTES = 2000;
 const DRIVE_LETTER = /^[A-Za-z]:/;
-/** Files opened at once by the readability check: libuv runs 4 opens at a time, more in flight only
- *  holds descriptors (and a low `ulimit -n` is reached sooner). */
-const OPEN_CONCURRENCY = 8;
+/** Files the readability check opens between two turns of the event loop (~5 ms of work). */
+const OPENS_PER_TURN = 1024;
 /** Locations listed per file and kind of cleaning in one warning. */
 const MAX_LOCATIONS = 5;
 
@@ -115,8 +114,8 @@ export interface SweepFilesListing {
 }
 
 /**
- * checkSweepFiles, with its readability check left running: opening thousands of files is the
- * threadpool's work, so a sync judges and parses the sweep meanwhile on the main thread, and awaits
+ * checkSweepFiles, with its readability check left running: the files are opened in batches between
+ * turns of the event loop, so a sync judges and parses the sweep meanwhile, and awaits
  * `unreadable` before anything is uploaded (src/core/engine/SyncEngine.ts).
  */
 export function listSweepFiles(
@@ -186,25 +185,27 @@ export function listSweepFiles(
   return { problems, files, opened: toOpen.length, unreadable };
 }
 
-/** Opens (and closes) each file, OPEN_CONCURRENCY at a time: the ones that can't be opened. */
+/**
+ * Opens (and closes) each file: the ones that can't be opened. Synchronous calls, a batch per turn of
+ * the event loop: a promise-based open and close cost ~25 µs of main-thread time per file against ~4 µs
+ * for the two system calls (measured on 119,000 files: 2.9 s against 0.5 s), and the main thread is
+ * what a sync waits for here; the yields let the completion check's reads go on in between.
+ */
 async function openEach(root: string, sweep: string, toOpen: string[]): Promise<PreflightProblem[]> {
   const problems: PreflightProblem[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < toOpen.length) {
-      const path = toOpen[next++]!;
-      try {
-        const handle = await open(join(root, path), 'r');
-        await handle.close();
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
-        // Too many open files is the machine's limit, not the file's fault: one error for the sync.
-        if (isOutOfFileDescriptors(e)) throw descriptorsError(e, root, sweep);
-        problems.push({ file: path, problem: `can't be opened for reading (${errnoText(e)})` });
-      }
+  const base = root.endsWith(sep) ? root : `${root}${sep}`;
+  for (let i = 0; i < toOpen.length; i++) {
+    if (i % OPENS_PER_TURN === OPENS_PER_TURN - 1) await nextTurn();
+    const path = toOpen[i]!;
+    try {
+      closeSync(openSync(base + path, 'r'));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      // Too many open files is the machine's limit, not the file's fault: one error for the sync.
+      if (isOutOfFileDescriptors(e)) throw descriptorsError(e, root, sweep);
+      problems.push({ file: path, problem: `can't be opened for reading (${errnoText(e)})` });
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(OPEN_CONCURRENCY, toOpen.length) }, worker));
+  }
   return problems;
 }
 

@@ -2,7 +2,8 @@
  * The `revisions` table: every revision of a sweep this machine committed (or found committed), with
  * its manifest, so that watch mode can tell an unchanged synced sweep without hashing or asking the store.
  */
-import type { RemoteManifest } from '../model/RemoteManifest.js';
+import { manifestJson, type RemoteManifest } from '../model/RemoteManifest.js';
+import { writeKnownJson } from '../stores/sqliteDatabase.js';
 import { type JournalDb, optional } from './JournalDb.js';
 import type { JournalRevision } from './types.js';
 
@@ -36,14 +37,25 @@ export class RevisionsRepository {
   record(sweepId: number, manifest: RemoteManifest, options: { bytes?: number } = {}): JournalRevision {
     const bytes = options.bytes ?? manifest.objects.reduce((sum, o) => sum + o.size, 0);
     return this.ctx.guard(() => {
-      this.stmts.put.run({
-        sweep_id: sweepId,
-        revision: manifest.revision,
-        manifest: JSON.stringify(manifest),
-        synced_at: manifest.syncedAt,
-        full: manifest.full ? 1 : 0,
-        bytes,
-      });
+      this.ctx.db.transaction(() => {
+        this.stmts.put.run({
+          sweep_id: sweepId,
+          revision: manifest.revision,
+          manifest: '{}', // set just below
+          synced_at: manifest.syncedAt,
+          full: manifest.full ? 1 : 0,
+          bytes,
+        });
+        // The text the store and the catalog took too, valid JSON by construction: no CHECK's parse of
+        // tens of MB (see writeKnownJson).
+        writeKnownJson(
+          this.ctx.db,
+          'UPDATE revisions SET manifest = ? WHERE sweep_id = ? AND revision = ?',
+          manifestJson(manifest),
+          sweepId,
+          manifest.revision,
+        );
+      })();
       return {
         sweepId,
         revision: manifest.revision,

@@ -196,3 +196,19 @@ function isRelativePath(v: unknown): v is string {
 }
 const isByteCount = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
 const isSha256 = (v: unknown): boolean => typeof v === 'string' && SHA256.test(v);
+
+/**
+ * The manifest as JSON text (compact), made once per manifest object: the store's manifest.json, the
+ * catalog's sweeps row and the journal's revision all take this one text. For the 10× sweep
+ * (119,000 files) it is ~25 MB, and three JSON.stringify of it were ~75 MB held at once.
+ * A manifest is never changed once written, so the text can be kept with the object.
+ */
+export function manifestJson(manifest: RemoteManifest): string {
+  let text = manifestTexts.get(manifest);
+  if (text === undefined) {
+    text = JSON.stringify(manifest);
+    manifestTexts.set(manifest, text);
+  }
+  return text;
+}
+const manifestTexts = new WeakMap<RemoteManifest, string>();

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { SweepType } from '../../shared/states.js';
 import { SyncError } from '../model/errors.js';
 import { JsonText } from '../model/JsonText.js';
+import { manifestJson } from '../model/RemoteManifest.js';
 import type { CsvRow, Json } from '../model/types.js';
 import type {
   Catalog,
@@ -14,7 +15,7 @@ import type {
 import { oneSweep, paging } from './catalogRules.js';
 import { COMPARISON_COLUMNS, typedComparisonValues } from './comparisonColumns.js';
 import { CATALOG_MIGRATIONS } from './sqliteCatalogSchema.js';
-import { openSqliteDatabase, type SqliteDb, sqliteError } from './sqliteDatabase.js';
+import { openSqliteDatabase, type SqliteDb, sqliteError, writeKnownJson } from './sqliteDatabase.js';
 
 const WHAT = 'local catalog';
 const RECOVERY =
@@ -76,13 +77,29 @@ export class SqliteCatalog implements Catalog {
           pairs_total: write.pairsTotal,
           pairs_completed: write.pairsCompleted,
           revision: write.revision,
-          manifest: JSON.stringify(write.manifest),
+          manifest: '{}', // set just below
           synced_at: syncedAt,
           total_bytes: write.totalBytes,
           archive_bytes: write.archiveBytes,
           source_host: write.sourceHost,
         }) as { sweep_id: string };
-        if (summaryText) writeSummaryText(db, sweepId, summaryText);
+        // The manifest and a summary kept as text are valid JSON by construction (JSON.stringify; the
+        // summary's scanner, no deeper than the 1000 levels json_valid allows), and they are the two
+        // columns that grow with the sweep: written without the CHECK's parse (see writeKnownJson).
+        // The summary goes as bytes, cast to TEXT: no JS string of it is made.
+        writeKnownJson(
+          db,
+          'UPDATE sweeps SET manifest = ? WHERE sweep_id = ?',
+          manifestJson(write.manifest),
+          sweepId,
+        );
+        if (summaryText)
+          writeKnownJson(
+            db,
+            'UPDATE sweeps SET summary = CAST(? AS TEXT) WHERE sweep_id = ?',
+            summaryText.utf8,
+            sweepId,
+          );
         stmts.deleteComparison.run(sweepId);
         stmts.deleteRegistry.run(sweepId);
         write.comparisonRows.forEach((row, i) => {
@@ -313,24 +330,6 @@ function jsonOrNull(value: Json | null): string | null {
 
 function parseOrNull(text: string | null): Json | null {
   return text === null ? null : (JSON.parse(text) as Json);
-}
-
-/**
- * Store a summary's catalog text as it is: bound as bytes and cast to TEXT, so no JS string of it is
- * made. Without the column's CHECK (json_valid), which SQLite evaluates by first converting the text to
- * its binary JSON: about three times the text in memory at once (measured: ~250 MB for 50 MB of text).
- * The text is valid JSON by construction — what JSON.stringify prints (src/core/sweep/jsonBytes.ts), no
- * deeper than the 1000 levels json_valid allows. The pragma only changes statements prepared while it
- * is on (SQLite expires the others and recompiles them when they next run), so the check is back for
- * every other write.
- */
-function writeSummaryText(db: SqliteDb, sweepId: string, text: JsonText): void {
-  db.pragma('ignore_check_constraints = ON');
-  try {
-    db.prepare('UPDATE sweeps SET summary = CAST(? AS TEXT) WHERE sweep_id = ?').run(text.utf8, sweepId);
-  } finally {
-    db.pragma('ignore_check_constraints = OFF');
-  }
 }
 
 /** SQLite's LIMIT -1 means "all rows". */

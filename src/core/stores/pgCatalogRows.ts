@@ -33,13 +33,19 @@ const MAX_BIGINT_DIGITS = 18;
  * The JSON argument of bilancio_sync_write_sweep. Every decimal stays the CSV's own text (a JSON string):
  * nothing here passes through a JS number, and the SQL side casts text to NUMERIC.
  */
-export function writePayload(w: CatalogSweepWrite): Record<string, unknown> {
+export function writePayload(w: CatalogSweepWrite, apart: PayloadApart = {}): Record<string, unknown> {
   // The engine cleans the payload before uploading anything (src/core/engine/preflight.ts, with a warning);
   // this is the last line: PostgreSQL text and jsonb can't hold U+0000 (22P05), whoever built the write.
-  return withoutNul(payloadOf(w)) as Record<string, unknown>;
+  return withoutNul(payloadOf(w, apart)) as Record<string, unknown>;
 }
 
-function payloadOf(w: CatalogSweepWrite): Record<string, unknown> {
+/** Fields sent as parameters of their own (PostgresCatalog), null in the payload. */
+export interface PayloadApart {
+  summary?: boolean;
+  manifest?: boolean;
+}
+
+function payloadOf(w: CatalogSweepWrite, apart: PayloadApart): Record<string, unknown> {
   return {
     owner: w.owner,
     name: w.name,
@@ -48,10 +54,10 @@ function payloadOf(w: CatalogSweepWrite): Record<string, unknown> {
     created_at: w.createdAt,
     config: w.config,
     // A summary kept as text goes as a parameter of its own where it can (PostgresCatalog); here, a tree.
-    summary: w.summary instanceof JsonText ? w.summary.parse() : w.summary,
+    summary: apart.summary ? null : w.summary instanceof JsonText ? w.summary.parse() : w.summary,
     pairs_total: w.pairsTotal,
     pairs_completed: w.pairsCompleted,
-    manifest: w.manifest,
+    manifest: apart.manifest ? null : w.manifest,
     total_bytes: w.totalBytes,
     archive_bytes: w.archiveBytes,
     source_host: w.sourceHost,

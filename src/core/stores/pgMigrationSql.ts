@@ -160,12 +160,15 @@ begin
   delete from public.comparison_results where sweep_id = v_sweep_id;
   -- jsonb_populate_record fills every typed column by name from the table's own definition, so this
   -- function never drifts from the table; sweep_id and row_index are set here, not taken from the payload.
+  -- Called in FROM (lateral), once per row: "select (f(x)).*" would call it once per column (~40 here),
+  -- which made a 625-row write take ~0.5 s instead of ~0.1 s.
   insert into public.comparison_results
-  select (jsonb_populate_record(
+  select p.*
+  from jsonb_array_elements(coalesce(payload -> 'comparison_rows', '[]'::jsonb)) with ordinality as r(value, ord)
+  cross join lateral jsonb_populate_record(
     null::public.comparison_results,
     r.value || jsonb_build_object('sweep_id', v_sweep_id, 'row_index', r.ord - 1)
-  )).*
-  from jsonb_array_elements(coalesce(payload -> 'comparison_rows', '[]'::jsonb)) with ordinality as r(value, ord);
+  ) as p;
 
   delete from public.run_registry where sweep_id = v_sweep_id;
   -- A run id seen twice (a registry rewritten during a resume) keeps its last row, as the file would.
