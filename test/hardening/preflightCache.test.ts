@@ -197,7 +197,7 @@ describe('preflight with the hash cache, as an ordinary user through the CLI', (
     }
   }, 180_000);
 
-  it('a first sync opens every file, a batch per turn of the event loop: unreadable files of every batch are refused', async () => {
+  it('a first sync of over 1,024 files (more than one batch of opens) refuses the unreadable files of every batch', async () => {
     const { home, exp, dispose } = await otherUserFolders('bsync-preflight-batches-user-');
     try {
       // Over 1,024 files: the opens take more than one batch (preflight.ts, OPENS_PER_TURN).

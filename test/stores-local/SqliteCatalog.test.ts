@@ -166,7 +166,7 @@ describe('SqliteCatalog', () => {
     });
   });
 
-  it('stores the manifest as the one JSON text the store and journal take, its CHECK on for every other write', async () => {
+  it('stores the manifest as JSON (first write and upsert), its CHECK still on for every other write', async () => {
     const w = write('s1', 3);
     await catalog.writeSweep(w);
     await catalog.writeSweep({ ...w, revision: 2, manifest: manifest('s1', 2) }); // the upsert path too

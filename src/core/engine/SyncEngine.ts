@@ -30,6 +30,7 @@ import { ProgressMeter } from './ProgressMeter.js';
 import { hashesToDefer, type PlannedObject, planSync, type SyncPlan } from './planSync.js';
 import {
   cleanCatalogPayload,
+  everyProblem,
   type ListedFile,
   listSweepFiles,
   type PreflightProblem,
@@ -142,9 +143,8 @@ export class SyncEngine {
       // payload's reads, and `refuseIfAny` waits for the last before the first upload.
       const check = listSweepFiles(path, name, cache);
       const refuseIfAny = async (): Promise<void> => {
-        const problems = [...check.problems, ...(await check.unreadable)];
+        const problems = await everyProblem(check);
         if (problems.length === 0) return;
-        problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
         throw preflightError(name, [...problems, ...(await payloadProblems(path, layout))]);
       };
       if (check.problems.length > 0) await refuseIfAny();

@@ -94,9 +94,13 @@ export async function checkSweepFiles(
   known?: ReadonlyMap<string, KnownFile>,
 ): Promise<SweepFilesCheck> {
   const listing = listSweepFiles(root, sweep, known);
+  return { problems: await everyProblem(listing), files: listing.files, opened: listing.opened };
+}
+
+/** The listing's problems and, once every file was tried, the unreadable ones: in path order. */
+export async function everyProblem(listing: SweepFilesListing): Promise<PreflightProblem[]> {
   const problems = [...listing.problems, ...(await listing.unreadable)];
-  problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
-  return { problems, files: listing.files, opened: listing.opened };
+  return problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
 }
 
 /** The preflight in two parts: what the walk found at once, and the readability check under way. */
@@ -180,7 +184,7 @@ export function listSweepFiles(
     }
   };
   walk('', true);
-  const unreadable = openEach(root, sweep, toOpen);
+  const unreadable = openEach(base, root, sweep, toOpen);
   unreadable.catch(() => {}); // awaited by the caller; not unhandled if it fails first elsewhere
   return { problems, files, opened: toOpen.length, unreadable };
 }
@@ -191,9 +195,13 @@ export function listSweepFiles(
  * for the two system calls (measured on 119,000 files: 2.9 s against 0.5 s), and the main thread is
  * what a sync waits for here; the yields let the completion check's reads go on in between.
  */
-async function openEach(root: string, sweep: string, toOpen: string[]): Promise<PreflightProblem[]> {
+async function openEach(
+  base: string,
+  root: string,
+  sweep: string,
+  toOpen: string[],
+): Promise<PreflightProblem[]> {
   const problems: PreflightProblem[] = [];
-  const base = root.endsWith(sep) ? root : `${root}${sep}`;
   for (let i = 0; i < toOpen.length; i++) {
     if (i % OPENS_PER_TURN === OPENS_PER_TURN - 1) await nextTurn();
     const path = toOpen[i]!;
