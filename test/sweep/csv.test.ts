@@ -1,6 +1,7 @@
+import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { SyncError } from '../../src/core/model/errors.js';
-import { parseCsv } from '../../src/core/sweep/csv.js';
+import { parseCsv, splitPlainCsv } from '../../src/core/sweep/csv.js';
 
 const notReady = (text: string) => {
   try {
@@ -69,5 +70,67 @@ describe('parseCsv', () => {
     expect(cat('x,y\r\n1\r\n2,3\r\n')).toBe('integrity');
     expect(cat('x,y\r\n1,2,3\r\n')).toBe('integrity');
     expect(cat('x,x\r\n1,2\r\n')).toBe('integrity');
+  });
+});
+
+describe('splitPlainCsv (the quick path for tables without quotes)', () => {
+  const viaCsvParse = (text: string) =>
+    parse(text, { bom: true, relax_column_count: true, skip_empty_lines: true }) as string[][];
+
+  it('gives what csv-parse gives for every quote-free text with one kind of line ending, and declines the rest', () => {
+    // Random texts from the characters that matter: separators, both line endings, CR alone, a BOM,
+    // spaces, non-ASCII, quotes. Whatever the quick path accepts must equal csv-parse's reading.
+    let seed = 12345;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const pieces = ['a', 'bc', '0E-28', ',', ',', ' ', 'é', '💡', '\r\n', '\r\n', '\n', '\r', '"'];
+    let accepted = 0;
+    let declined = 0;
+    for (let i = 0; i < 5000; i++) {
+      const crlfOnly = random() < 0.5;
+      const noQuotes = random() < 0.8;
+      let text = random() < 0.1 ? '\uFEFF' : '';
+      const n = Math.floor(random() * 40);
+      for (let j = 0; j < n; j++) {
+        let p = pieces[Math.floor(random() * pieces.length)]!;
+        if (noQuotes && p === '"') p = 'q';
+        if (crlfOnly && (p === '\n' || p === '\r')) p = '\r\n';
+        text += p;
+      }
+      text += crlfOnly ? '\r\n' : '\n';
+      const quick = splitPlainCsv(text);
+      if (quick === null) {
+        declined++;
+        continue;
+      }
+      accepted++;
+      expect(quick, JSON.stringify(text)).toEqual(viaCsvParse(text));
+    }
+    // Both branches were exercised, many times.
+    expect(accepted).toBeGreaterThan(1000);
+    expect(declined).toBeGreaterThan(1000);
+  });
+
+  it('reads the tables bilancio writes (CRLF, no quotes) and declines quoted cells, a lone CR and mixed endings', () => {
+    const registry =
+      'run_id,status,error\r\nbalanced_active_1,completed,\r\n\r\nbalanced_active_2,failed,boom\r\n';
+    expect(splitPlainCsv(registry)).toEqual([
+      ['run_id', 'status', 'error'],
+      ['balanced_active_1', 'completed', ''],
+      ['balanced_active_2', 'failed', 'boom'],
+    ]);
+    expect(splitPlainCsv('\uFEFFa,b\nc,d\n')).toEqual([
+      ['a', 'b'],
+      ['c', 'd'],
+    ]);
+    expect(splitPlainCsv('a,b\r\n"c,d",e\r\n')).toBeNull();
+    expect(splitPlainCsv('a,b\r\nc\rd,e\r\n')).toBeNull();
+    expect(splitPlainCsv('a,b\r\nc,d\ne,f\r\n')).toBeNull();
+    expect(splitPlainCsv('a,b\nc,d\r\n')).toBeNull();
+    expect(splitPlainCsv('a,b\r\nc,d')).toBeNull();
+    // What csv-parse makes of a bare LF inside a CRLF table (part of a cell) is its business: declined.
+    expect(splitPlainCsv('a,b\r\n\nc,d\r\n')).toBeNull();
   });
 });

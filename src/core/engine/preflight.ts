@@ -149,14 +149,20 @@ export function listSweepFiles(
       return;
     }
     // Each folder's entries in the order that lists the whole tree sorted by path: a folder sorts as
-    // its name + "/" (so "a.txt" comes before the files in "a/", as in a sorted list of paths).
-    const entries = dirents.map((d) => ({ d, key: d.isDirectory() ? `${d.name}/` : d.name }));
-    entries.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
-    for (const { d } of entries) {
-      const path = rel ? `${rel}/${d.name}` : d.name;
-      const nameProblem = namingProblem(sweep, path, d.name, parentOk && rel !== '');
+    // its name + "/" (so "a.txt" comes before the files in "a/", as in a sorted list of paths). A name
+    // holds no "/", so the key alone says which entries are folders; the default sort compares code
+    // units, as `<` does.
+    const keys = dirents.map((d) => (d.isDirectory() ? `${d.name}/` : d.name));
+    keys.sort();
+    const nested = parentOk && rel !== '';
+    for (const key of keys) {
+      const isFolder = key.endsWith('/');
+      const name = isFolder ? key.slice(0, -1) : key;
+      const path = rel ? `${rel}/${name}` : name;
+      const nameProblem =
+        nested && plainName(sweep, path, name) ? undefined : namingProblem(sweep, path, name, nested);
       if (nameProblem) problems.push({ file: path, problem: nameProblem });
-      if (d.isDirectory()) {
+      if (isFolder) {
         walk(path, !nameProblem);
         continue;
       }
@@ -234,6 +240,18 @@ function readAccess(): (s: Stats) => boolean {
     return (s.mode & 0o004) !== 0;
   };
 }
+
+/**
+ * The names bilancio writes (`grid_0123456789ab`, `run.html`, `events.jsonl`, …): nothing but ASCII
+ * letters, digits and `_.+=@,-`, and not `.` or `..`. Such a name can't break any rule of namingProblem,
+ * and if the object key is short enough that even 3 UTF-8 bytes per code unit stay under the limit, it
+ * can't be too long either: the walk skips the full check for them (most of a listing's time after
+ * the system calls, in a short-lived CLI whose code has not been optimised yet).
+ */
+function plainName(sweep: string, path: string, name: string): boolean {
+  return PLAIN_NAME.test(name) && (sweep.length + 1 + path.length) * 3 <= MAX_OBJECT_KEY_BYTES;
+}
+const PLAIN_NAME = /^(?!\.\.?$)[A-Za-z0-9_.+=@,-]+$/;
 
 /**
  * What is wrong with the name of `path` (its last segment `name`), if anything. `nestedInOk`: it sits in

@@ -67,9 +67,9 @@ function parseCsvChecked(text: string, file: string, lenient: string[] | null): 
   if (text.trim() === '') throw notReady('it is empty');
   if (!text.endsWith('\n')) throw notReady('its last line is not terminated');
 
-  let records: string[][];
+  let records: string[][] | null = splitPlainCsv(text);
   try {
-    records = parse(text, {
+    records ??= parse(text, {
       bom: true,
       relax_column_count: true,
       // A blank line carries no data; Python's csv module never writes one inside a table.
@@ -135,6 +135,33 @@ function parseCsvChecked(text: string, file: string, lenient: string[] | null): 
     rows.push(toRow(header, cells));
   }
   return { header: [...header], rows };
+}
+
+/**
+ * The records of a CSV text without a single quote character and with one kind of line ending
+ * throughout (CRLF, as bilancio and Python's csv module write, or LF), by splitting it: with no quote, every comma
+ * separates two cells and every line ending ends a record, so this is exactly what csv-parse returns
+ * for the text with the options below (BOM dropped, empty lines skipped, rows of any length) — ~25×
+ * faster in a CLI that has just started (0.2 s against 8 ms for the "today" sweep's three tables, 2 s
+ * for the 10× sweep's), since csv-parse takes every character through several function calls. Null
+ * for anything else (a quoted cell, a lone CR, CRLF and LF mixed): csv-parse reads that.
+ */
+export function splitPlainCsv(text: string): string[][] | null {
+  if (text.includes('"')) return null;
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const lines = body.split('\n');
+  // After the last line ending comes nothing (the callers require it; a text without one goes to csv-parse).
+  if (lines.pop() !== '') return null;
+  const crlf = lines.length > 0 && lines[0]!.endsWith('\r');
+  const records: string[][] = [];
+  for (const line of lines) {
+    const cr = line.indexOf('\r');
+    // CRLF: one CR, at the end (an empty element is a bare LF); LF: no CR at all.
+    if (crlf ? line.length === 0 || cr !== line.length - 1 : cr !== -1) return null;
+    const content = crlf ? line.slice(0, -1) : line;
+    if (content !== '') records.push(content.split(','));
+  }
+  return records;
 }
 
 function toRow(header: string[], cells: string[]): CsvRow {
