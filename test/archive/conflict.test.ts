@@ -1,4 +1,4 @@
-import { appendFile, open, rm, utimes, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, open, rm, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -100,6 +100,36 @@ describe('createArchive refuses a sweep that changes under it', () => {
     h = start(src, unhashed);
     h.stream.resume();
     await expectConflict(h, 'a/x.csv');
+  });
+
+  it('fails with conflict when a file shrank or became a folder since it was listed, small or big', async () => {
+    const src = await tempDir('conflict3');
+    const big = 'b/big.txt';
+    const files = await writeSweep(src, {
+      'a/x.csv': 'one\r\n',
+      'a/y.csv': 'two\r\n',
+      [big]: bigText(3_000_000),
+    });
+
+    await writeFile(path.join(src, 'a', 'y.csv'), 'tw');
+    let h = start(src, files);
+    h.stream.resume();
+    await expectConflict(h, 'a/y.csv');
+
+    await rm(path.join(src, 'a', 'y.csv'));
+    await mkdir(path.join(src, 'a', 'y.csv'));
+    h = start(src, files);
+    h.stream.resume();
+    await expectConflict(h, 'a/y.csv');
+
+    await rm(path.join(src, ...big.split('/')));
+    await mkdir(path.join(src, ...big.split('/')));
+    h = start(
+      src,
+      files.filter((f) => f.path !== 'a/y.csv'),
+    );
+    h.stream.resume();
+    await expectConflict(h, big);
   });
 
   it('is a plain PassThrough, and an abort destroys it cleanly mid-stream', async () => {

@@ -211,21 +211,29 @@ async function archiveOne(
       throw fromOsError(e, { path: abs, doing: 'reading the sweep to archive it', role: 'argument' });
     }
     try {
-      if (!same(fstatSync(fd))) throw changed();
+      // One fstat, after the read: the listing's size and mtime still holding then, the file was not
+      // changed since it was listed, before the read or during it (a check before the read as well would
+      // catch nothing more, at one more system call and Stats per file). A file that changed fails the
+      // whole archive, so a header already handed on doesn't matter. No read past the expected size
+      // (that would cost a second read per file): a file that grew is caught by the fstat, one that
+      // shrank by a short read, one that became a folder by the fstat after its read fails.
       await writeHeader(gzip, entry);
-      // No read past the expected size (that would cost a second read per file): a file that grew is
-      // caught by the second fstat, one that shrank by a short read.
       let at = 0;
-      await gzip.fillWith(entry.size, (part) => {
-        let got = 0;
-        while (got < part.length) {
-          const n = readSync(fd, part, got, part.length - got, at + got);
-          if (n === 0) throw changed();
-          got += n;
-        }
-        at += got;
-        hashPart(part);
-      });
+      await gzip
+        .fillWith(entry.size, (part) => {
+          let got = 0;
+          while (got < part.length) {
+            const n = readSync(fd, part, got, part.length - got, at + got);
+            if (n === 0) throw changed();
+            got += n;
+          }
+          at += got;
+          hashPart(part);
+        })
+        .catch((e: unknown) => {
+          if (!(e instanceof SyncError) && !same(fstatSync(fd))) throw changed();
+          throw e;
+        });
       if (!same(fstatSync(fd))) throw changed();
     } finally {
       closeSync(fd);
@@ -244,7 +252,7 @@ async function archiveOne(
     throw fromOsError(e, { path: abs, doing: 'reading the sweep to archive it', role: 'argument' });
   }
   try {
-    if (!same(await fh.stat())) throw changed();
+    // As for a small file: one stat, after the read (see above).
     await writeHeader(gzip, entry);
     let at = 0;
     // Stopped mid-file: the parts are no longer wanted; throwing ends the fill (the caller checks).
@@ -264,6 +272,7 @@ async function archiveOne(
       });
     } catch (e) {
       if (e === stop || stopped()) return undefined;
+      if (!(e instanceof SyncError) && !same(await fh.stat())) throw changed();
       throw e;
     }
     const after = await fh.stat();
