@@ -115,7 +115,7 @@ describe('SIGINT/SIGTERM clean-up of download, sync and verify', () => {
     await until('the staging folder', () => stagingIn(target));
     p.child.kill('SIGTERM');
     const r = await p.done;
-    expect(r.code).toBe(143);
+    expect(r.code, `${r.stderr}\n${r.stdout.slice(-2000)}`).toBe(143);
     const err = JSON.parse(r.stdout.trim().split('\n').at(-1)!).error;
     expect(err.code).toBe('interrupted');
     expect(err.message).toContain(`nothing was changed in ${target}`);
