@@ -1,8 +1,8 @@
 /**
  * The preflight's naming rules on the walk's quick path: a plain name (the ones bilancio writes) deep in
- * a folder skips the full check only where that check could not object — so an object key over the
- * limit is still refused however plain its names, one just under it still passes, and names outside the
- * plain set (non-ASCII, control characters, a lone dot run) get the full rules.
+ * a folder skips the full check only where that check could not object — so an object key one byte over
+ * the limit is still refused however plain its names, one at the limit passes, and names outside the
+ * plain set (non-ASCII, control characters, dots only) get the full rules.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

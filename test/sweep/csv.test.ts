@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { SyncError } from '../../src/core/model/errors.js';
-import { parseCsv, splitPlainCsv } from '../../src/core/sweep/csv.js';
+import { CSV_PARSE_OPTIONS, parseCsv, splitPlainCsv } from '../../src/core/sweep/csv.js';
 
 const notReady = (text: string) => {
   try {
@@ -74,8 +74,7 @@ describe('parseCsv', () => {
 });
 
 describe('splitPlainCsv (the quick path for tables without quotes)', () => {
-  const viaCsvParse = (text: string) =>
-    parse(text, { bom: true, relax_column_count: true, skip_empty_lines: true }) as string[][];
+  const viaCsvParse = (text: string) => parse(text, CSV_PARSE_OPTIONS) as string[][];
 
   it('gives what csv-parse gives for every quote-free text with one kind of line ending, and declines the rest', () => {
     // Random texts from the characters that matter: separators, both line endings, CR alone, a BOM,

@@ -54,6 +54,14 @@ export function parseCsvAsItStands(text: string, file = 'CSV file'): { table: Cs
   return { table: { header: [], rows: [] }, warnings };
 }
 
+/** How csv-parse reads bilancio's tables; splitPlainCsv gives the same records where it applies. */
+export const CSV_PARSE_OPTIONS = {
+  bom: true,
+  relax_column_count: true,
+  // A blank line carries no data; Python's csv module never writes one inside a table.
+  skip_empty_lines: true,
+} as const;
+
 /** `lenient`: null = strict (throw); an array = leave out torn or damaged rows and report them there. */
 function parseCsvChecked(text: string, file: string, lenient: string[] | null): CsvTable {
   const notReady = (why: string) =>
@@ -69,12 +77,7 @@ function parseCsvChecked(text: string, file: string, lenient: string[] | null): 
 
   let records: string[][] | null = splitPlainCsv(text);
   try {
-    records ??= parse(text, {
-      bom: true,
-      relax_column_count: true,
-      // A blank line carries no data; Python's csv module never writes one inside a table.
-      skip_empty_lines: true,
-    });
+    records ??= parse(text, CSV_PARSE_OPTIONS);
   } catch (e) {
     if (e instanceof CsvError && e.code === 'CSV_QUOTE_NOT_CLOSED') {
       if (lenient)
@@ -141,7 +144,7 @@ function parseCsvChecked(text: string, file: string, lenient: string[] | null): 
  * The records of a CSV text without a single quote character and with one kind of line ending
  * throughout (CRLF, as bilancio and Python's csv module write, or LF), by splitting it. With no quote,
  * every comma separates two cells and every line ending ends a record, so this is exactly what
- * csv-parse returns for the text with parseCsvChecked's options (BOM dropped, empty lines skipped, rows
+ * csv-parse returns for the text with CSV_PARSE_OPTIONS (BOM dropped, empty lines skipped, rows
  * of any length): test/sweep/csv.test.ts compares the two on thousands of random texts. csv-parse takes
  * every character through several function calls: 0.2 s for the "today" sweep's three tables in a CLI
  * that has just started, 8 ms split. Null for anything else (a quoted cell, a lone CR, CRLF and LF
