@@ -7,6 +7,9 @@ import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readManifest } from '../../src/core/engine/manifestIO.js';
+import { manifestKey } from '../../src/core/model/keys.js';
+import { catalogManifest } from '../../src/core/model/RemoteManifest.js';
 import { restoreSweep } from '../../src/core/restore/Restorer.js';
 import { verifyRemote } from '../../src/core/restore/verifyRemote.js';
 import type { SweepType } from '../../src/shared/states.js';
@@ -21,14 +24,17 @@ import { hashTree } from '../support/tree.js';
 const run = promisify(execFile);
 const LAYOUTS: SweepType[] = ['balanced', 'dealer', 'ring', 'aggregate-only'];
 
-async function count(url: string, sql: string, params: unknown[] = []): Promise<number> {
+async function firstRow(url: string, sql: string, params: unknown[] = []): Promise<Record<string, unknown>> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    return Number((await client.query(sql, params)).rows[0].n);
+    return (await client.query(sql, params)).rows[0];
   } finally {
     await client.end();
   }
+}
+async function count(url: string, sql: string, params: unknown[] = []): Promise<number> {
+  return Number((await firstRow(url, sql, params)).n);
 }
 
 /** Put a 28-digit decimal and 0E-28 into the first comparison row, as bilancio prints them. */
@@ -94,6 +100,12 @@ describe.each(['postgres', 'supabase'] as const)('round trip through S3 + %s', (
 
     const sweepRows = await count(db.url, 'select count(*) n from sweeps where name = $1', [sweep.name]);
     expect(sweepRows).toBe(1);
+    // The row's manifest is the store's manifest.json without its per-file lists, counted instead.
+    const stored = (await readManifest(app.store, manifestKey(sweep.name)))!;
+    const row = await firstRow(db.url, 'select manifest from sweeps where name = $1', [sweep.name]);
+    expect(row.manifest).toEqual(catalogManifest(stored));
+    expect(row.manifest).toMatchObject({ fileCount: stored.files.length, revision: 1 });
+    expect(row.manifest).not.toHaveProperty('files');
     if (type !== 'ring') {
       const rows = await count(
         db.url,

@@ -10,6 +10,7 @@ import {
 } from '../../src/core/journal/EventsRepository.js';
 import { Journal } from '../../src/core/journal/Journal.js';
 import { JOURNAL_MIGRATIONS } from '../../src/core/journal/migrations.js';
+import { MANIFEST_PART_BYTES } from '../../src/core/journal/RevisionsRepository.js';
 import { SyncError } from '../../src/core/model/errors.js';
 import type { RemoteManifest } from '../../src/core/model/RemoteManifest.js';
 import type { FileEntry } from '../../src/core/model/types.js';
@@ -228,15 +229,50 @@ describe('Journal', () => {
       [2, true, 7],
       [1, false, 1010],
     ]);
-    // The manifest text goes in without its column's CHECK parse (see writeKnownJson); the CHECK is still
-    // there for every other write.
-    const raw = new Database(file);
+    // Only the latest revision's manifest is kept (in parts); the older revision rows stay, as history.
+    const raw = new Database(file, { readonly: true });
     try {
-      expect(() => raw.prepare("UPDATE revisions SET manifest = 'not json'").run()).toThrow(
-        /CHECK constraint failed/,
-      );
+      expect(raw.prepare('SELECT DISTINCT revision FROM revision_manifests').pluck().all()).toEqual([2]);
     } finally {
       raw.close();
+    }
+  });
+
+  it('writes a big manifest in parts of 1 MiB and reads it back whole, a character cut between parts', () => {
+    const s = journal.sweeps.upsert({ path: '/s1', name: 's1', sweepType: 'balanced' });
+    const big = manifest(3);
+    // Paths of three-byte characters: the part boundaries fall inside characters.
+    big.files = Array.from({ length: 20_000 }, (_, i) => ({
+      path: `passive/runs/漢字の実行_${i}/出力/イベント.jsonl`,
+      size: i,
+      mtimeMs: 1712345678901.1235 + i,
+      sha256: (i % 16).toString(16).repeat(64),
+    }));
+    big.objects[1]!.files = big.files.map((f) => f.path);
+    journal.revisions.record(s.id, big);
+    const raw = new Database(file, { readonly: true });
+    let parts: Buffer[];
+    try {
+      parts = raw.prepare('SELECT utf8 FROM revision_manifests ORDER BY part').pluck().all() as Buffer[];
+    } finally {
+      raw.close();
+    }
+    const text = JSON.stringify(big);
+    expect(parts.length).toBe(Math.ceil(Buffer.byteLength(text) / MANIFEST_PART_BYTES));
+    expect(parts.length).toBeGreaterThan(3);
+    expect(parts.slice(1).some((p) => (p[0]! & 0xc0) === 0x80)).toBe(true); // a part starts mid-character
+    expect(Buffer.concat(parts).toString('utf8')).toBe(text);
+    expect(journal.revisions.latest(s.id)?.manifest).toEqual(big);
+    // A smaller revision recorded after it leaves none of its parts behind.
+    journal.revisions.record(s.id, manifest(4));
+    expect(journal.revisions.latest(s.id)?.manifest).toEqual(manifest(4));
+    const check = new Database(file, { readonly: true });
+    try {
+      expect(
+        check.prepare('SELECT revision, COUNT(*) n FROM revision_manifests GROUP BY revision').all(),
+      ).toEqual([{ revision: 4, n: 1 }]);
+    } finally {
+      check.close();
     }
   });
 
@@ -443,7 +479,7 @@ describe('Journal files', () => {
     j.close();
 
     const check = new Database(old, { readonly: true });
-    expect(check.pragma('user_version', { simple: true })).toBe(3);
+    expect(check.pragma('user_version', { simple: true })).toBe(JOURNAL_MIGRATIONS.length);
     expect(check.pragma('foreign_key_check')).toEqual([]);
     expect(check.pragma('integrity_check', { simple: true })).toBe('ok');
     const indexes = check
@@ -457,6 +493,59 @@ describe('Journal files', () => {
     bad("INSERT INTO attempts (kind, sweep_name, started_at) VALUES ('upload', 'x', 'now')");
     bad("INSERT INTO attempts (sweep_name, started_at, result) VALUES ('x', 'now', 'done')");
     bad("INSERT INTO attempts (sweep_name, started_at, warnings) VALUES ('x', 'now', '{}')");
+    rw.close();
+  });
+
+  it('migration 4 keeps every revision row and the latest manifest of each sweep, in parts', () => {
+    const old = tempFile().replace('journal.sqlite', 'v3.sqlite');
+    Journal.open(old).close(); // creates the folder
+    rmSync(old);
+    const db = new Database(old);
+    db.pragma('foreign_keys = ON');
+    migrate(db, old, { what: 'sync journal', migrations: JOURNAL_MIGRATIONS.slice(0, 3) });
+    db.exec(`
+      INSERT INTO sweeps (id, path, name, state, created_at, updated_at)
+        VALUES (4, '/s1', 's1', 'synced', 'x', 'x'), (9, '/s2', 's2', 'synced', 'x', 'x');
+    `);
+    const put = db.prepare('INSERT INTO revisions VALUES (?, ?, ?, ?, ?, ?)');
+    put.run(4, 1, JSON.stringify(manifest(1, false)), manifest(1).syncedAt, 0, 10);
+    put.run(4, 2, JSON.stringify(manifest(2)), manifest(2).syncedAt, 1, 1010);
+    put.run(9, 1, JSON.stringify({ ...manifest(1), sweep: 's2' }), manifest(1).syncedAt, 1, 5);
+    db.close();
+
+    const j = Journal.open(old);
+    expect(j.revisions.latest(4)).toEqual({
+      sweepId: 4,
+      revision: 2,
+      syncedAt: manifest(2).syncedAt,
+      full: true,
+      bytes: 1010,
+      manifest: manifest(2),
+    });
+    expect(j.revisions.latest(9)?.manifest).toEqual({ ...manifest(1), sweep: 's2' });
+    expect(j.revisions.list(4).map((r) => [r.revision, r.full, r.bytes])).toEqual([
+      [2, true, 1010],
+      [1, false, 10],
+    ]);
+    j.close();
+
+    const check = new Database(old, { readonly: true });
+    expect(check.pragma('user_version', { simple: true })).toBe(4);
+    expect(check.pragma('foreign_key_check')).toEqual([]);
+    expect(check.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(
+      check.prepare('SELECT sweep_id, revision FROM revision_manifests ORDER BY sweep_id').all(),
+    ).toEqual([
+      { sweep_id: 4, revision: 2 },
+      { sweep_id: 9, revision: 1 },
+    ]);
+    check.close();
+    // A sweep's row going takes its revisions and their manifest parts with it.
+    const rw = new Database(old);
+    rw.pragma('foreign_keys = ON');
+    rw.exec('DELETE FROM sweeps WHERE id = 4');
+    expect(rw.prepare('SELECT COUNT(*) FROM revision_manifests').pluck().get()).toBe(1);
+    expect(rw.prepare('SELECT COUNT(*) FROM revisions').pluck().get()).toBe(1);
     rw.close();
   });
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SyncError } from '../../src/core/model/errors.js';
-import type { RemoteManifest } from '../../src/core/model/RemoteManifest.js';
+import { catalogManifest, type RemoteManifest } from '../../src/core/model/RemoteManifest.js';
 import type { CsvRow } from '../../src/core/model/types.js';
 import type { CatalogSweepWrite, RegistryRowWrite } from '../../src/core/stores/Catalog.js';
 import { COMPARISON_COLUMNS } from '../../src/core/stores/comparisonColumns.js';
@@ -106,7 +106,7 @@ function write(name: string, pairs: number, overrides: Partial<CatalogSweepWrite
     },
     pairsTotal: pairs,
     pairsCompleted: pairs,
-    manifest: manifest(name, overrides.revision ?? 1),
+    manifest: catalogManifest(manifest(name, overrides.revision ?? 1)),
     totalBytes: 5_000_000_000,
     archiveBytes: 1_500_000_000,
     sourceHost: 'laptop',
@@ -169,7 +169,7 @@ describe('SqliteCatalog', () => {
   it('stores the manifest as JSON (first write and upsert), its CHECK still on for every other write', async () => {
     const w = write('s1', 3);
     await catalog.writeSweep(w);
-    await catalog.writeSweep({ ...w, revision: 2, manifest: manifest('s1', 2) }); // the upsert path too
+    await catalog.writeSweep({ ...w, revision: 2, manifest: catalogManifest(manifest('s1', 2)) }); // the upsert path too
     await catalog.close();
     const db = new Database(file);
     try {
@@ -178,7 +178,9 @@ describe('SqliteCatalog', () => {
         manifest: string;
       };
       expect(row.t).toBe('text');
-      expect(JSON.parse(row.manifest)).toEqual(manifest('s1', 2));
+      // The manifest without its per-file lists (the store's manifest.json has them).
+      expect(JSON.parse(row.manifest)).toEqual(catalogManifest(manifest('s1', 2)));
+      expect(JSON.parse(row.manifest)).not.toHaveProperty('files');
       expect(() => db.prepare("UPDATE sweeps SET manifest = 'not json' WHERE name = 's1'").run()).toThrow(
         /CHECK constraint failed/,
       );

@@ -1,6 +1,6 @@
 /** Hand-built catalog writes with bilancio's real headers and value quirks (SPEC §1). */
 
-import type { RemoteManifest } from '../../src/core/model/RemoteManifest.js';
+import { catalogManifest, type RemoteManifest } from '../../src/core/model/RemoteManifest.js';
 import type { CsvRow } from '../../src/core/model/types.js';
 import type { CatalogSweepWrite, RegistryRowWrite } from '../../src/core/stores/Catalog.js';
 import type { SweepType } from '../../src/shared/states.js';
@@ -134,7 +134,7 @@ export function balancedWrite(name: string, rows: number, owner = 'alice@laptop'
     summary: { total_pairs: rows, completed_pairs: rows, mean_trading_effect: 0.125 },
     pairsTotal: rows,
     pairsCompleted: rows,
-    manifest: manifest(name, 'balanced', 1),
+    manifest: catalogManifest(manifest(name, 'balanced', 1)),
     totalBytes: 5_000_000_000, // beyond 32 bits: bigint columns
     archiveBytes: 1_234_567,
     sourceHost: 'laptop',
@@ -149,7 +149,7 @@ export function dealerWrite(name: string, rows: number): CatalogSweepWrite {
   return {
     ...balancedWrite(name, 0),
     sweepType: 'dealer',
-    manifest: manifest(name, 'dealer', 1),
+    manifest: catalogManifest(manifest(name, 'dealer', 1)),
     comparisonHeader: DEALER_HEADER,
     comparisonRows,
     registryRows: comparisonRows.map((r, i) => registryRow(r.control_run_id ?? '', 'control', i)),

@@ -1,6 +1,6 @@
 import type { SweepType } from '../../shared/states.js';
 import type { JsonText } from '../model/JsonText.js';
-import type { RemoteManifest } from '../model/RemoteManifest.js';
+import { catalogManifest, type RemoteManifest } from '../model/RemoteManifest.js';
 import type { CsvRow, Json } from '../model/types.js';
 import type { CatalogSweepWrite, RegistryRowWrite } from '../stores/Catalog.js';
 import type { SweepAggregates } from '../sweep/aggregates.js';
@@ -27,7 +27,7 @@ export function buildCatalogWrite(args: {
     summary,
     pairsTotal: intField(fields, 'total_pairs') ?? (isRing ? (comparison?.rows.length ?? null) : null),
     pairsCompleted: intField(fields, 'completed_pairs') ?? (isRing ? completedRingRuns(aggregates) : null),
-    manifest,
+    manifest: catalogManifest(manifest),
     totalBytes: manifest.stats.totalBytes,
     archiveBytes: manifest.objects.filter((o) => o.kind === 'archive').reduce((n, o) => n + o.size, 0),
     sourceHost: manifest.sourceHost,

@@ -1,6 +1,6 @@
 import { SyncError } from '../model/errors.js';
 import {
-  manifestJson,
+  manifestBytes,
   manifestSchemaFor,
   passesManifestChecks,
   type RemoteManifest,
@@ -57,7 +57,7 @@ export async function writeManifest(
   key: string,
   manifest: RemoteManifest,
 ): Promise<void> {
-  const body = Buffer.from(manifestJson(manifest)); // the one text the catalog and the journal take too
+  const body = manifestBytes(manifest); // the bytes the journal takes too
   await store.put(key, body, { contentType: 'application/json', size: body.length });
 }
 

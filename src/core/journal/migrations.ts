@@ -128,4 +128,44 @@ export const JOURNAL_MIGRATIONS: readonly SqliteMigration[] = [
         throw new Error(`foreign key check failed after the rebuild: ${JSON.stringify(broken)}`);
     },
   },
+  {
+    version: 4,
+    name: 'revision manifests in parts, the latest only',
+    // A revision's manifest was one TEXT value: ~25 MB for a 119,000-file sweep, which SQLite and the
+    // driver copied three times over to write (+85 MB of memory), kept for every revision though only
+    // the latest is ever read. Now the manifest's UTF-8 bytes go in parts of 1 MiB (revision_manifests),
+    // and recording a revision drops the parts of the sweep's older ones; the revision rows (history)
+    // stay. The rebuild keeps every revision row and the latest manifest of each sweep, as one part.
+    up: (db) => {
+      db.exec(`
+        ALTER TABLE revisions RENAME TO revisions_v3;
+        CREATE TABLE revisions (
+          sweep_id  INTEGER NOT NULL REFERENCES sweeps (id) ON DELETE CASCADE,
+          revision  INTEGER NOT NULL,
+          synced_at TEXT NOT NULL,
+          full      INTEGER NOT NULL CHECK (full IN (0, 1)),
+          bytes     INTEGER NOT NULL,
+          PRIMARY KEY (sweep_id, revision)
+        ) WITHOUT ROWID;
+        INSERT INTO revisions (sweep_id, revision, synced_at, full, bytes)
+          SELECT sweep_id, revision, synced_at, full, bytes FROM revisions_v3;
+        -- the parts of a manifest, in order; concatenated they are its JSON text (UTF-8)
+        CREATE TABLE revision_manifests (
+          sweep_id INTEGER NOT NULL,
+          revision INTEGER NOT NULL,
+          part     INTEGER NOT NULL,
+          utf8     BLOB NOT NULL,
+          PRIMARY KEY (sweep_id, revision, part),
+          FOREIGN KEY (sweep_id, revision) REFERENCES revisions (sweep_id, revision) ON DELETE CASCADE
+        );
+        INSERT INTO revision_manifests (sweep_id, revision, part, utf8)
+          SELECT sweep_id, revision, 0, CAST(manifest AS BLOB) FROM revisions_v3 r
+          WHERE revision = (SELECT MAX(revision) FROM revisions_v3 WHERE sweep_id = r.sweep_id);
+        DROP TABLE revisions_v3;
+      `);
+      const broken = db.pragma('foreign_key_check') as unknown[];
+      if (broken.length > 0)
+        throw new Error(`foreign key check failed after the rebuild: ${JSON.stringify(broken)}`);
+    },
+  },
 ];

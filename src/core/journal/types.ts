@@ -21,14 +21,18 @@ export interface JournalSweep {
   updatedAt: string;
 }
 
-export interface JournalRevision {
+export interface JournalRevisionInfo {
   sweepId: number;
   revision: number;
-  manifest: RemoteManifest;
   syncedAt: string;
   full: boolean;
   /** Bytes held in the object store by this revision's objects. */
   bytes: number;
+}
+
+/** A revision with its manifest (the journal keeps the latest revision's only). */
+export interface JournalRevision extends JournalRevisionInfo {
+  manifest: RemoteManifest;
 }
 
 /** The contract's job kinds and attempt results are the journal's. */

