@@ -57,6 +57,17 @@ function manifest(revision: number, full = true): RemoteManifest {
   };
 }
 
+/** A journal file made by an earlier version: the first `version` migrations applied, open for writing. */
+function journalAtVersion(version: number): { old: string; db: Database.Database } {
+  const old = tempFile().replace('journal.sqlite', `v${version}.sqlite`);
+  Journal.open(old).close(); // creates the folder
+  rmSync(old);
+  const db = new Database(old);
+  db.pragma('foreign_keys = ON');
+  migrate(db, old, { what: 'sync journal', migrations: JOURNAL_MIGRATIONS.slice(0, version) });
+  return { old, db };
+}
+
 let clock = 0;
 const now = () => new Date(clock);
 let file: string;
@@ -396,11 +407,7 @@ describe('Journal', () => {
 
 describe('Journal files', () => {
   it('upgrades an older schema, keeping its data', () => {
-    const old = tempFile().replace('journal.sqlite', 'old.sqlite');
-    Journal.open(old).close(); // creates the folder
-    rmSync(old);
-    const db = new Database(old);
-    migrate(db, old, { what: 'sync journal', migrations: JOURNAL_MIGRATIONS.slice(0, 1) });
+    const { old, db } = journalAtVersion(1);
     db.prepare(
       "INSERT INTO sweeps (path, name, state, created_at, updated_at) VALUES ('/s1', 's1', 'synced', 'x', 'x')",
     ).run();
@@ -421,12 +428,7 @@ describe('Journal files', () => {
   });
 
   it('migration 3 rebuilds attempts for every kind, keeping ids and rows', () => {
-    const old = tempFile().replace('journal.sqlite', 'v2.sqlite');
-    Journal.open(old).close(); // creates the folder
-    rmSync(old);
-    const db = new Database(old);
-    db.pragma('foreign_keys = ON');
-    migrate(db, old, { what: 'sync journal', migrations: JOURNAL_MIGRATIONS.slice(0, 2) });
+    const { old, db } = journalAtVersion(2);
     db.exec(`
       INSERT INTO sweeps (id, path, name, state, created_at, updated_at)
         VALUES (4, '/s1', 's1', 'synced', 'x', 'x'), (9, '/s2', 's2', 'failed', 'x', 'x');
@@ -497,12 +499,7 @@ describe('Journal files', () => {
   });
 
   it('migration 4 keeps every revision row and the latest manifest of each sweep, in parts', () => {
-    const old = tempFile().replace('journal.sqlite', 'v3.sqlite');
-    Journal.open(old).close(); // creates the folder
-    rmSync(old);
-    const db = new Database(old);
-    db.pragma('foreign_keys = ON');
-    migrate(db, old, { what: 'sync journal', migrations: JOURNAL_MIGRATIONS.slice(0, 3) });
+    const { old, db } = journalAtVersion(3);
     db.exec(`
       INSERT INTO sweeps (id, path, name, state, created_at, updated_at)
         VALUES (4, '/s1', 's1', 'synced', 'x', 'x'), (9, '/s2', 's2', 'synced', 'x', 'x');
