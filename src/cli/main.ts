@@ -5,6 +5,16 @@
  */
 import { TOOL_VERSION } from '../core/engine/version.js';
 
+// A reader that went away (`bilancio-sync sync … | head`) makes every later write fail with EPIPE, and
+// an 'error' event nobody listens to would kill the process half way through a sync. What is left to
+// print is dropped instead, and the command runs to its end with its own exit code. Any other stream
+// error still fails loudly.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
+  });
+}
+
 const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   process.stdout.write(`${TOOL_VERSION}\n`);

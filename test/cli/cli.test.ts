@@ -1,6 +1,7 @@
+import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSweep } from '../fixtures/generator.js';
 import { runCli } from '../support/cli.js';
@@ -95,5 +96,44 @@ describe('the bilancio-sync command', () => {
 
     const json = await run(['download', 'no_such_sweep', join(work, 'nowhere'), '--json']);
     expect(JSON.parse(json.stdout)).toMatchObject({ error: { category: 'not-found' } });
+  });
+
+  it('keeps syncing when the reader of its output goes away (`sync --json | head -1`)', async () => {
+    const sweep = await generateSweep({
+      root: join(work, 'exp'),
+      name: 'piped_away',
+      type: 'balanced',
+      pairs: 20,
+    });
+    const child = spawn(process.execPath, [resolve('bin/bilancio-sync.js'), 'sync', sweep.dir, '--json'], {
+      env: {
+        PATH: process.env.PATH,
+        HOME: home,
+        BILANCIO_SYNC_HOME: home,
+        BILANCIO_SYNC_SETTLE_SECONDS: '0',
+      },
+      cwd: work,
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    // Like `head -1`: read the first line, then close the pipe while the sync still has events to print.
+    const firstLine = await new Promise<string>((done) => {
+      let buffered = '';
+      child.stdout.on('data', (d) => {
+        buffered += d;
+        if (buffered.includes('\n')) {
+          child.stdout.destroy();
+          done(buffered.slice(0, buffered.indexOf('\n')));
+        }
+      });
+    });
+    expect(JSON.parse(firstLine).event.type).toBe('job-started');
+    const code = await new Promise<number | null>((done) => child.on('close', done));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const status = await run(['status', '--json']);
+    expect(JSON.parse(status.stdout).sweeps).toContainEqual(
+      expect.objectContaining({ name: 'piped_away', state: 'synced' }),
+    );
   });
 });
