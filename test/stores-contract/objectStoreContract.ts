@@ -12,7 +12,7 @@ import { SyncError } from '../../src/core/model/errors.js';
 import type { ObjectInfo, ObjectStore } from '../../src/core/stores/ObjectStore.js';
 
 const MiB = 1024 * 1024;
-/** Bigger than S3ObjectStore's default 8 MiB part: a multipart upload there. */
+/** Bigger than S3ObjectStore's parts (5 MiB for a known size or bound, 8 MiB without): a multipart upload there. */
 const MULTIPART_SIZE = 8 * MiB + 12_345;
 /** More than one page of a listing (S3 returns at most 1,000 keys per ListObjectsV2 page). */
 const MANY_OBJECTS = 1_100;

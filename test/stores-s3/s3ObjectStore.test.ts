@@ -55,6 +55,29 @@ describe('put / get', () => {
     expect(await openMultipartUploads(s3)).toEqual([]);
   });
 
+  it('uploads in 5 MiB parts a stream whose greatest size is known, 8 MiB one that has none', async () => {
+    // The default store (no part size configured). Progress arrives as each part completes: its steps
+    // are the parts' sizes (in MiB, smallest first: the short last part often completes first).
+    const defaults = storeFor(s3);
+    const data = testBytes(15 * MiB + 1);
+    const partsOf = async (key: string, maxSize?: number): Promise<number[]> => {
+      const seen: number[] = [];
+      const info = await defaults.put(key, streamOf(data), { maxSize, onProgress: (n) => seen.push(n) });
+      expect(info.sha256).toBe(sha256(data));
+      return seen.map((n, i) => (n - (seen[i - 1] ?? 0)) / MiB).sort((a, b) => a - b);
+    };
+    try {
+      const lastByte = 1 / MiB;
+      expect(await partsOf('parts/bounded.tar.gz', 20 * MiB)).toEqual([lastByte, 5, 5, 5]);
+      expect(await partsOf('parts/unbounded.tar.gz')).toEqual([7 + lastByte, 8]);
+      // 60 GiB doesn't fit in 10,000 parts of 5 MiB: the parts grow just enough, to 7 MiB.
+      expect(await partsOf('parts/huge.tar.gz', 60 * 1024 * MiB)).toEqual([1 + lastByte, 7, 7]);
+      expect(await openMultipartUploads(s3)).toEqual([]);
+    } finally {
+      await defaults.close();
+    }
+  });
+
   it('stores a small buffer byte-exact with one PutObject', async () => {
     const data = Buffer.from('kappa,mu\r\n0E-28,0.4861497874835116517660852997\r\n');
     const info = await store.put('sweep-a/aggregate/comparison.csv', data, { contentType: 'text/csv' });

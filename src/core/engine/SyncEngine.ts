@@ -4,6 +4,7 @@ import type { Hint } from '../../shared/errors.js';
 import type { EngineEventListener } from '../../shared/events.js';
 import type { SweepType } from '../../shared/states.js';
 import { createArchive } from '../archive/ArchiveWriter.js';
+import { archiveSizeBound } from '../archive/archiveSizeBound.js';
 import { runPool } from '../async/runPool.js';
 import type { Journal } from '../journal/Journal.js';
 import type { CachedFile } from '../journal/types.js';
@@ -596,6 +597,7 @@ export class SyncEngine {
         const archive = createArchive(root, o.files, { level: this.deps.compressionLevel, signal });
         const put = this.deps.store.put(o.key, archive.stream, {
           contentType: 'application/gzip',
+          maxSize: archiveSizeBound(o.files),
           signal,
           onProgress: (n) => {
             const estimate = Math.min(unitBytes, Math.round(n * ratio));

@@ -28,7 +28,10 @@ export interface S3StoreConfig {
   secretAccessKey: string;
   /** Path-style URLs (http://host/bucket/key): MinIO, s3rver and most self-hosted servers need them. */
   forcePathStyle?: boolean;
-  /** Multipart part size; default 8 MiB, grown for known large sizes so parts stay under 10 000. */
+  /**
+   * Multipart part size; default 5 MiB for a body of known size or bound (an archive), 8 MiB for a
+   * stream of neither; grown for large sizes so parts stay under 10,000.
+   */
   partSizeBytes?: number;
   /** Parts uploaded in parallel; default 4 (memory ≈ queueSize × partSize). */
   queueSize?: number;

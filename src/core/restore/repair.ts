@@ -4,6 +4,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EngineEventListener } from '../../shared/events.js';
 import { createArchive } from '../archive/ArchiveWriter.js';
+import { archiveSizeBound } from '../archive/archiveSizeBound.js';
 import { readManifest, writeManifest } from '../engine/manifestIO.js';
 import { RevisionKeeper } from '../engine/RevisionKeeper.js';
 import { acquireSweepLock } from '../engine/sweepLock.js';
@@ -119,7 +120,11 @@ export async function repairRemote(
         level: options.compressionLevel,
         signal: options.signal,
       });
-      const put = store.put(key, archive.stream, { contentType: 'application/gzip', signal: options.signal });
+      const put = store.put(key, archive.stream, {
+        contentType: 'application/gzip',
+        maxSize: archiveSizeBound(checked.entries),
+        signal: options.signal,
+      });
       const [info, made] = await Promise.all([put, archive.done]).catch(async (e) => {
         archive.stream.destroy();
         await Promise.allSettled([put, archive.done]);

@@ -17,6 +17,12 @@ export interface PutOptions {
   sha256?: string;
   /** Body size if known up front (lets S3 skip multipart for small bodies). */
   size?: number;
+  /**
+   * For a body whose exact size isn't known yet (an archive being compressed), at most how many bytes
+   * it can have: S3 then picks the smallest parts that still fit it in 10,000 (less memory held by the
+   * parts in flight). Only sizes the parts; a body that turns out bigger is not refused for it.
+   */
+  maxSize?: number;
   signal?: AbortSignal;
   /** Called with the number of body bytes sent so far. */
   onProgress?: (bytesSent: number) => void;

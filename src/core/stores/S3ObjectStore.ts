@@ -40,8 +40,19 @@ export interface S3ProbeResult {
 }
 
 const MiB = 1024 * 1024;
-const DEFAULT_PART_SIZE = 8 * MiB;
 const MIN_PART_SIZE = 5 * MiB; // S3's minimum for every part but the last
+/**
+ * Parts of a body whose size (or an upper bound of it) is known: S3's minimum, grown only as far as
+ * 10,000 parts need (rclone's chunk size and calculator do the same). Memory is what this buys: each
+ * upload holds its parts in flight plus the one filling, (queueSize + 1) × part, and a sync sends two
+ * archives at once: 50 MB at 5 MiB against 80 MB at 8 MiB.
+ */
+const BOUNDED_PART_SIZE = MIN_PART_SIZE;
+/**
+ * Parts of a stream of unknown size and no bound: 8 MiB, so that it can reach 78 GiB in 10,000
+ * parts (at 5 MiB a stream of unknown size would stop at 48.8 GiB).
+ */
+const UNBOUNDED_PART_SIZE = 8 * MiB;
 const MAX_PARTS = 10_000;
 const MAX_COPY_BYTES = 5 * 1024 * MiB; // CopyObject's limit on AWS and R2
 
@@ -61,7 +72,7 @@ export class S3ObjectStore implements ObjectStore {
     this.bucket = config.bucket;
     const trimmed = (config.prefix ?? '').replace(/^\/+|\/+$/g, '');
     this.prefix = trimmed ? `${trimmed}/` : '';
-    this.partSize = Math.max(MIN_PART_SIZE, config.partSizeBytes ?? DEFAULT_PART_SIZE);
+    this.partSize = config.partSizeBytes === undefined ? 0 : Math.max(MIN_PART_SIZE, config.partSizeBytes);
     this.queueSize = Math.max(1, config.queueSize ?? 4);
     this.host = config.endpoint ? new URL(config.endpoint).host : `s3.${config.region}.amazonaws.com`;
     this.description = `S3 bucket "${this.bucket}" at ${this.host}${this.prefix ? ` (prefix ${this.prefix})` : ''}`;
@@ -124,7 +135,7 @@ export class S3ObjectStore implements ObjectStore {
     if (Buffer.isBuffer(input)) return this.putBuffer(key, fullKey, input, options);
     // A body that stalls while its first part is read must still end at an abort.
     const body = options.signal ? addAbortSignal(options.signal, input) : input;
-    const partSize = this.partSizeFor(options.size);
+    const partSize = this.partSizeFor(options.size ?? options.maxSize);
     // Read up to one part: a body that ends within it goes up as one PutObject whose sha256 is known
     // before sending (no copy needed) and whose Buffer the SDK may resend.
     const source = body[Symbol.asyncIterator]();
@@ -206,6 +217,7 @@ export class S3ObjectStore implements ObjectStore {
     const expectedSha = options.sha256;
     async function* flow(): AsyncGenerator<Buffer> {
       yield* head;
+      head.length = 0; // lib-storage holds what it needs; a part's worth of bytes not kept here too
       for (;;) {
         const next = await source.next();
         if (next.done) break;
@@ -503,11 +515,15 @@ export class S3ObjectStore implements ObjectStore {
     return `${this.bucket}/${fullKey.split('/').map(encodeURIComponent).join('/')}`;
   }
 
-  /** Part size: the configured one, grown when the size is known so the parts stay under 10 000. */
-  private partSizeFor(size: number | undefined): number {
-    if (size === undefined) return this.partSize;
-    const needed = Math.ceil(size / (MAX_PARTS - 1) / MiB) * MiB;
-    return Math.max(this.partSize, needed);
+  /**
+   * Part size: the configured one (partSizeBytes) or else the default for a body of known or bounded
+   * size (BOUNDED_PART_SIZE) or of neither (UNBOUNDED_PART_SIZE), grown when the size or bound needs it
+   * so the parts stay under 10,000.
+   */
+  private partSizeFor(sizeOrBound: number | undefined): number {
+    if (sizeOrBound === undefined) return this.partSize || UNBOUNDED_PART_SIZE;
+    const needed = Math.ceil(sizeOrBound / (MAX_PARTS - 1) / MiB) * MiB;
+    return Math.max(this.partSize || BOUNDED_PART_SIZE, needed);
   }
 
   private ctx(operation: string, key?: string) {
