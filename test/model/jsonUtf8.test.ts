@@ -1,11 +1,24 @@
 // jsonUtf8 must give exactly Buffer.from(JSON.stringify(value)): the bytes of manifest.json in the store
-// and of the journal's copy. Checked on a big manifest-shaped value, on the corner cases of
-// JSON.stringify's rules, and on random values that take the big paths (long arrays, nested ones).
+// and of the journal's copy — whole (jsonUtf8), in chunks (jsonUtf8Chunks), counted and hashed
+// (jsonUtf8Digest). Checked on a big manifest-shaped value, on the corner cases of JSON.stringify's
+// rules, and on random values that take the big paths (long arrays, nested ones).
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { jsonUtf8 } from '../../src/core/model/jsonUtf8.js';
+import { jsonUtf8, jsonUtf8Chunks, jsonUtf8Digest } from '../../src/core/model/jsonUtf8.js';
 
-const same = (value: unknown) =>
-  expect(jsonUtf8(value).equals(Buffer.from(JSON.stringify(value)))).toBe(true);
+/** All three agree with JSON.stringify; chunks of 7 bytes end inside characters of two and more bytes. */
+function same(value: unknown, chunkBytes = 7): void {
+  const expected = Buffer.from(JSON.stringify(value));
+  expect(jsonUtf8(value).equals(expected)).toBe(true);
+  expect(jsonUtf8Digest(value)).toEqual({
+    size: expected.length,
+    sha256: createHash('sha256').update(expected).digest('hex'),
+  });
+  const chunks = [...jsonUtf8Chunks(value, chunkBytes)];
+  expect(chunks.slice(0, -1).every((c) => c.length === chunkBytes)).toBe(true);
+  expect(chunks.at(-1)!.length).toBeGreaterThan(0);
+  expect(Buffer.concat(chunks).equals(expected)).toBe(true);
+}
 
 function manifestShaped(files: number) {
   const entries = Array.from({ length: files }, (_, i) => ({
@@ -44,9 +57,8 @@ function manifestShaped(files: number) {
 describe('jsonUtf8', () => {
   it('writes a 30,000-file manifest byte for byte as JSON.stringify does', () => {
     const m = manifestShaped(30_000);
-    const bytes = jsonUtf8(m);
-    expect(bytes.length).toBeGreaterThan(5_000_000);
-    expect(bytes.equals(Buffer.from(JSON.stringify(m)))).toBe(true);
+    expect(jsonUtf8(m).length).toBeGreaterThan(5_000_000);
+    same(m, 1024 * 1024);
   });
 
   it("follows JSON.stringify's rules where the value is taken apart", () => {
@@ -85,14 +97,14 @@ describe('jsonUtf8', () => {
         () => true,
         () => undefined,
       ][Math.floor(random() * 6)]!();
-    // Containers up to 3 levels deep; a long array (past the 256 elements taken whole) holds leaves or
+    // Containers up to 3 levels deep; a long array (past the 128 elements taken whole) holds leaves or
     // small containers, so the values stay small enough for JSON.stringify.
     const value = (depth: number, small = false): unknown => {
       const r = random();
       if (depth > 3 || r < 0.3) return leaf();
       const long = !small && r > 0.7;
       const n = long ? 200 + Math.floor(random() * 900) : Math.floor(random() * 4);
-      if (n > 256) longOnes++;
+      if (n > 128) longOnes++;
       if (random() < 0.5) return Array.from({ length: n }, () => value(depth + 1, small || long));
       return Object.fromEntries(
         Array.from({ length: Math.min(n, 6) }, (_, i) => [`k${i}`, value(depth + 1, small || long)]),

@@ -1,6 +1,7 @@
+import { Readable } from 'node:stream';
 import { SyncError } from '../model/errors.js';
 import {
-  manifestBytes,
+  manifestBody,
   manifestSchemaFor,
   passesManifestChecks,
   type RemoteManifest,
@@ -8,6 +9,8 @@ import {
 import type { ObjectStore } from '../stores/ObjectStore.js';
 
 export const MANIFEST_FORMAT = 'bilancio-sync/manifest@1';
+/** The manifest goes to the store in chunks of this size: a few of them in memory, never the whole. */
+const MANIFEST_CHUNK_BYTES = 1024 * 1024;
 
 /** Read a manifest object; null if there is none. A manifest we can't read is an integrity error. */
 export async function readManifest(store: ObjectStore, key: string): Promise<RemoteManifest | null> {
@@ -57,8 +60,14 @@ export async function writeManifest(
   key: string,
   manifest: RemoteManifest,
 ): Promise<void> {
-  const body = manifestBytes(manifest); // the bytes the journal takes too
-  await store.put(key, body, { contentType: 'application/json', size: body.length });
+  const body = manifestBody(manifest); // the bytes the journal takes too
+  // A factory: a store may restart the upload with fresh chunks. The size and sha256 are known up front,
+  // so S3 sends a small manifest as one PutObject and stamps a big one's sha256 from its first request.
+  await store.put(key, () => Readable.from(body.chunks(MANIFEST_CHUNK_BYTES), { objectMode: false }), {
+    contentType: 'application/json',
+    size: body.size,
+    sha256: body.sha256,
+  });
 }
 
 /** The sweep a manifest key belongs to: `{sweep}/manifest.json` or `{sweep}/.revisions/{n}/manifest.json`. */

@@ -3,7 +3,7 @@
  * manifest of the latest (`revision_manifests`, in parts), so that watch mode can tell an unchanged
  * synced sweep without hashing or asking the store.
  */
-import { manifestBytes, type RemoteManifest } from '../model/RemoteManifest.js';
+import { manifestBody, type RemoteManifest } from '../model/RemoteManifest.js';
 import { type JournalDb, optional } from './JournalDb.js';
 import type { JournalRevision, JournalRevisionInfo } from './types.js';
 
@@ -49,8 +49,8 @@ export class RevisionsRepository {
    *  `bytes` defaults to the sum of the manifest's object sizes. */
   record(sweepId: number, manifest: RemoteManifest, options: { bytes?: number } = {}): JournalRevision {
     const bytes = options.bytes ?? manifest.objects.reduce((sum, o) => sum + o.size, 0);
-    // The bytes the store took (built once per manifest): valid JSON by construction.
-    const utf8 = manifestBytes(manifest);
+    // The bytes the store took, made a part at a time: valid JSON by construction.
+    const body = manifestBody(manifest);
     return this.ctx.guard(() => {
       this.ctx.db.transaction(() => {
         const { revision } = manifest;
@@ -62,8 +62,9 @@ export class RevisionsRepository {
           bytes,
         });
         this.stmts.dropParts.run(sweepId, revision);
-        for (let at = 0, part = 0; at < utf8.length; at += MANIFEST_PART_BYTES, part++) {
-          this.stmts.putPart.run(sweepId, revision, part, utf8.subarray(at, at + MANIFEST_PART_BYTES));
+        let part = 0;
+        for (const utf8 of body.chunks(MANIFEST_PART_BYTES)) {
+          this.stmts.putPart.run(sweepId, revision, part++, utf8);
         }
       })();
       return {

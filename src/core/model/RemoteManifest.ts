@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SWEEP_TYPES, type SweepType, sweepTypeSchema } from '../../shared/states.js';
-import { jsonUtf8 } from './jsonUtf8.js';
+import { jsonUtf8Chunks, jsonUtf8Digest } from './jsonUtf8.js';
 import type { FileEntry } from './types.js';
 
 /** One object written for a revision. */
@@ -220,19 +220,28 @@ function isRelativePath(v: unknown): v is string {
 const isByteCount = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
 const isSha256 = (v: unknown): boolean => typeof v === 'string' && SHA256.test(v);
 
-/**
- * The manifest as compact JSON (exactly `JSON.stringify`'s text, as UTF-8), made once per manifest object:
- * the store's manifest.json (and its copy under .revisions/) and the journal's revision take these bytes.
- * For the 10× sweep (119,000 files) they are ~25 MB: made a slice at a time (jsonUtf8), no string of
- * the whole text is ever held, and the journal writes them in parts. A manifest is never changed once
- * written, so the bytes can be kept with the object.
- */
-export function manifestBytes(manifest: RemoteManifest): Buffer {
-  let bytes = manifestUtf8.get(manifest);
-  if (bytes === undefined) {
-    bytes = jsonUtf8(manifest);
-    manifestUtf8.set(manifest, bytes);
-  }
-  return bytes;
+/** The manifest as the bytes the store's manifest.json and the journal's copy hold (manifestBody). */
+export interface ManifestBody {
+  size: number;
+  sha256: string;
+  /** The bytes in chunks of `chunkBytes` (the last shorter), made as they are asked for. */
+  chunks(chunkBytes: number): Generator<Buffer>;
 }
-const manifestUtf8 = new WeakMap<RemoteManifest, Buffer>();
+
+/**
+ * The manifest as compact JSON (exactly `JSON.stringify`'s text, as UTF-8): the store's manifest.json
+ * (and its copy under .revisions/) and the journal's revision take these bytes. For the 10× sweep
+ * (119,000 files) they are ~25 MB, so they are never held whole: each consumer gets them in chunks,
+ * made a slice at a time as it takes them (jsonUtf8Chunks), and their size and sha256 (which a store
+ * checks) are counted once per manifest object the same way. A manifest is never changed once written,
+ * so that count can be kept with the object.
+ */
+export function manifestBody(manifest: RemoteManifest): ManifestBody {
+  let digest = manifestDigests.get(manifest);
+  if (digest === undefined) {
+    digest = jsonUtf8Digest(manifest);
+    manifestDigests.set(manifest, digest);
+  }
+  return { ...digest, chunks: (chunkBytes) => jsonUtf8Chunks(manifest, chunkBytes) };
+}
+const manifestDigests = new WeakMap<RemoteManifest, { size: number; sha256: string }>();

@@ -2,20 +2,66 @@
  * `Buffer.from(JSON.stringify(value))` — the same bytes — without ever holding the whole text as a JS
  * string. A big sweep's manifest is ~25 MB of JSON: stringified whole it was a 25 MB string plus its
  * 25 MB of UTF-8, and every database that took the string made its own copies on top. Here the text is
- * made a slice at a time, twice: once to count its bytes, once to write them into one buffer of exactly
- * that size. Nothing but that buffer and one slice (~64 KB) is held at any moment.
+ * made a slice at a time (~64 KB), as often as it is needed: to count and hash its bytes
+ * (jsonUtf8Digest), to hand them on in chunks as they are made (jsonUtf8Chunks: a store's upload, the
+ * journal's parts, never all of them at once), or to write them into one buffer of exactly their size
+ * (jsonUtf8).
  *
  * Only what can be big is taken apart: arrays longer than BIG_ARRAY, and the arrays and objects that hold
  * one. Everything else goes through JSON.stringify as a unit, so the rules (key order, undefined members
  * left out, `null` for undefined in arrays, numbers, escapes) are JSON.stringify's own.
  */
 
+import { createHash } from 'node:crypto';
+
+/**
+ * Every string made here stays below V8's large-object size (128 KB): a bigger one goes to a mapping
+ * of its own, which counts in the process's memory until the next full collection, whereas small
+ * short-lived strings are freed by the young generation's quick collections. A manifest's file entry
+ * is ~200 characters (a long path ~600, two bytes each if not Latin-1), so a slice of 128 is at most
+ * ~150 KB only for such paths, 25 KB as a rule; a piece is one slice or several up to PIECE_CHARS.
+ */
 /** Arrays at most this long, holding nothing big, are stringified whole. */
-const BIG_ARRAY = 256;
+const BIG_ARRAY = 128;
 /** Elements of a big array stringified at once (one JSON.stringify call per slice, not per element). */
-const SLICE = 1024;
+const SLICE = 128;
 /** Text gathered before it is counted or written. */
-const PIECE_CHARS = 64 * 1024;
+const PIECE_CHARS = 16 * 1024;
+
+/** The byte count and sha256 (hex) of the UTF-8 of `JSON.stringify(value)`, none of it held. */
+export function jsonUtf8Digest(value: unknown): { size: number; sha256: string } {
+  const hash = createHash('sha256');
+  let size = 0;
+  for (const piece of pieces(value)) {
+    size += Buffer.byteLength(piece);
+    hash.update(piece); // as UTF-8; a piece never ends inside a surrogate pair (see pieces)
+  }
+  return { size, sha256: hash.digest('hex') };
+}
+
+/**
+ * The same bytes in chunks of exactly `chunkBytes` (the last one shorter), each a Buffer of its own
+ * that the consumer may keep, made only as the consumer asks for the next. A chunk may end inside a
+ * character: these are bytes, to be joined, not text.
+ */
+export function* jsonUtf8Chunks(value: unknown, chunkBytes: number): Generator<Buffer> {
+  let chunk = Buffer.allocUnsafe(chunkBytes);
+  let at = 0;
+  for (const piece of pieces(value)) {
+    const bytes = Buffer.from(piece);
+    for (let from = 0; from < bytes.length; ) {
+      const copied = bytes.copy(chunk, at, from);
+      at += copied;
+      from += copied;
+      if (at === chunkBytes) {
+        yield chunk;
+        chunk = Buffer.allocUnsafe(chunkBytes);
+        at = 0;
+      }
+    }
+  }
+  if (at > 0) yield chunk.subarray(0, at);
+}
 
 export function jsonUtf8(value: unknown): Buffer {
   let bytes = 0;
@@ -27,7 +73,11 @@ export function jsonUtf8(value: unknown): Buffer {
   return out;
 }
 
-/** The JSON text of `value`, in pieces of about PIECE_CHARS. */
+/**
+ * The JSON text of `value`, in pieces of about PIECE_CHARS. A piece ends where one of `parts` does, and
+ * each part is whole JSON.stringify output (or punctuation), so no piece ends inside a surrogate pair:
+ * each piece has UTF-8 of its own, and the pieces' UTF-8 joined is the whole text's.
+ */
 function* pieces(value: unknown): Generator<string> {
   let pending = '';
   for (const part of parts(value)) {
