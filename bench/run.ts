@@ -40,12 +40,13 @@ import {
   type Stat,
   stat,
   tarCreateCommand,
+  warmPageCache,
   which,
 } from './lib.js';
 import { mainProfile, type ProfileSummary, summariseProfile } from './profile.js';
 import { type Report, type Row, renderMarkdown, type TargetRow } from './report.js';
 import { measureStartup, startupTargets } from './startup.js';
-import { type CaseResult, measureSweepCase } from './sweepCase.js';
+import { type CaseDestination, type CaseResult, measureSweepCase } from './sweepCase.js';
 import { limitTarget, ratioTarget } from './targets.js';
 import { renderUiMarkdown, runUiBench, type UiResult, writeUiResults } from './ui.js';
 import { measureWatchMany, measureWatchRuns } from './watchMany.js';
@@ -117,6 +118,8 @@ interface S3Info {
   accessKeyId: string;
   secretAccessKey: string;
   bucket: string;
+  /** s3rver's folder: each object a file under {directory}/{bucket}/{key} */
+  directory: string;
 }
 
 async function startS3Process(): Promise<{ info: S3Info; child: ChildProcess }> {
@@ -229,12 +232,22 @@ async function main(): Promise<void> {
     BILANCIO_S3_PRESET: 'custom',
     BILANCIO_DATABASE_URL: pgSync!.url,
   });
-  const destinations: Array<{
-    id: 'local' | 's3pg';
-    label: string;
-    env: (home: string) => NodeJS.ProcessEnv;
-  }> = [{ id: 'local', label: 'local default (folder + SQLite)', env: localEnv }];
-  if (s3 && pgSync) destinations.push({ id: 's3pg', label: 's3rver + PostgreSQL', env: s3pgEnv });
+  const destinations: CaseDestination[] = [
+    {
+      id: 'local',
+      label: 'local default (folder + SQLite)',
+      env: localEnv,
+      objectsOf: (home, name) => join(home, 'data', 'archive', name),
+    },
+  ];
+  if (s3 && pgSync) {
+    destinations.push({
+      id: 's3pg',
+      label: 's3rver + PostgreSQL',
+      env: s3pgEnv,
+      objectsOf: (_home, name) => join(s3.directory, s3.bucket, name),
+    });
+  }
 
   const rcloneEnv: NodeJS.ProcessEnv | null =
     rclone && s3
@@ -270,6 +283,7 @@ async function main(): Promise<void> {
       homes[d.id] = home;
       const env = d.env(home);
       log(`${d.id}: sync --full`);
+      warmPageCache(sweep.dir);
       const sync = need(
         await runCli(['sync', sweep.dir, '--full', '--json', '--name', name], { env, cwd: ws }),
         `${d.id} sync run ${i}`,
@@ -282,6 +296,7 @@ async function main(): Promise<void> {
       );
 
       log(`${d.id}: no-op re-sync`);
+      warmPageCache(sweep.dir);
       const noop = need(
         await runCli(['sync', sweep.dir, '--full', '--json', '--name', name], { env, cwd: ws }),
         `${d.id} no-op re-sync run ${i}`,
@@ -293,6 +308,7 @@ async function main(): Promise<void> {
 
       log(`${d.id}: download`);
       const out = join(ws, 'restore', `${d.id}-${i}`);
+      warmPageCache(d.objectsOf(home, name));
       const dl = need(
         await runCli(['download', name, out, '--json'], { env, cwd: ws }),
         `${d.id} download run ${i}`,
@@ -319,6 +335,7 @@ async function main(): Promise<void> {
     }
 
     log('baseline: read every file (cat)');
+    warmPageCache(sweep.dir);
     add(
       'base.cat',
       need(
@@ -328,6 +345,7 @@ async function main(): Promise<void> {
     );
 
     log(`baseline: tar -czf (gzip -${level}) of each branch, one after another`);
+    warmPageCache(sweep.dir);
     add(
       'base.tarc',
       need(
@@ -336,6 +354,7 @@ async function main(): Promise<void> {
       ),
     );
     log('baseline: tar -czf of all branches at once (both cores)');
+    warmPageCache(sweep.dir);
     add(
       'base.tarcpar',
       need(
@@ -356,6 +375,7 @@ async function main(): Promise<void> {
       const xout = join(ws, 'restore', `tarx-${i}`);
       mkdirSync(xout, { recursive: true });
       log('baseline: tar -xzf of the same archives');
+      warmPageCache(archiveDir);
       add(
         'base.tarx',
         need(
@@ -373,6 +393,7 @@ async function main(): Promise<void> {
       const remote = `bench:${s3.bucket}/rclone/${name}`;
       const rc = rcloneCopyCommand;
       log('baseline: rclone copy up');
+      warmPageCache(sweep.dir);
       add(
         'base.rcloneUp',
         need(await runShell(rc(sweep.dir, remote), { env: rcloneEnv, cwd: ws }), `rclone up run ${i}`),
@@ -380,6 +401,7 @@ async function main(): Promise<void> {
       log(`  ${((samples['base.rcloneUp']?.at(-1)?.wallMs ?? 0) / 1000).toFixed(2)} s`);
       const back = join(ws, 'restore', `rclone-${i}`);
       log('baseline: rclone copy back');
+      warmPageCache(join(s3.directory, s3.bucket, 'rclone', name));
       add(
         'base.rcloneDown',
         need(await runShell(rc(remote, back), { env: rcloneEnv, cwd: ws }), `rclone back run ${i}`, () => {
@@ -426,7 +448,10 @@ async function main(): Promise<void> {
       ws,
       baseEnv,
       log,
-      rclone: rcloneEnv && s3 && c.id !== 'big' ? { env: rcloneEnv, bucket: s3.bucket } : null,
+      rclone:
+        rcloneEnv && s3 && c.id !== 'big'
+          ? { env: rcloneEnv, bucket: s3.bucket, directory: s3.directory }
+          : null,
     });
     errors.push(...result.errors);
     cases.push(result);
@@ -511,6 +536,7 @@ async function main(): Promise<void> {
     ] as const) {
       const dir = join(ws, `prof-${what}`);
       log(`profiling one ${what} (${d.id}) with --cpu-prof`);
+      warmPageCache(what === 'sync' ? sweep.dir : d.objectsOf(home, name));
       const s = need(
         await runCli([...args], { env, cwd: ws, nodeFlags: ['--cpu-prof', '--cpu-prof-dir', dir] }),
         `profiled ${what}`,

@@ -5,7 +5,16 @@
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fmt } from './format.js';
-import { lastJson, rcloneCopyCommand, runCli, runShell, type Sample, stat, tarCreateCommand } from './lib.js';
+import {
+  lastJson,
+  rcloneCopyCommand,
+  runCli,
+  runShell,
+  type Sample,
+  stat,
+  tarCreateCommand,
+  warmPageCache,
+} from './lib.js';
 import type { Row, TargetRow } from './report.js';
 import { limitTarget, ratioTarget } from './targets.js';
 
@@ -21,6 +30,8 @@ export interface CaseDestination {
   id: 'local' | 's3pg';
   label: string;
   env: (home: string) => NodeJS.ProcessEnv;
+  /** Where the store keeps the objects of sweep `name` as files (warmed before a download). */
+  objectsOf: (home: string, name: string) => string;
 }
 
 export interface CaseResult {
@@ -42,7 +53,7 @@ export async function measureSweepCase(opts: {
   baseEnv: NodeJS.ProcessEnv;
   log: (s: string) => void;
   /** rclone against the same s3rver (copy up, copy back), when the main sweep runs it too */
-  rclone?: { env: NodeJS.ProcessEnv; bucket: string } | null;
+  rclone?: { env: NodeJS.ProcessEnv; bucket: string; directory: string } | null;
 }): Promise<CaseResult> {
   const { sweep, ws, log } = opts;
   const samples: Record<string, Sample[]> = {};
@@ -65,6 +76,7 @@ export async function measureSweepCase(opts: {
       const home = join(ws, 'homes', `${sweep.id}-${d.id}-${i}`);
       homes.push(home);
       const env = d.env(home);
+      warmPageCache(sweep.dir);
       const sync = await runCli(['sync', sweep.dir, '--full', '--json', '--name', name], {
         env,
         cwd: ws,
@@ -77,6 +89,7 @@ export async function measureSweepCase(opts: {
         archives = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.tar.gz')) : [];
       }
       const out = join(ws, 'restore', `${sweep.id}-${d.id}-${i}`);
+      warmPageCache(d.objectsOf(home, name));
       const dl = await runCli(['download', name, out, '--json'], { env, cwd: ws, timeoutMs: 60 * 60_000 });
       const r = lastJson(dl.stdout);
       add(
@@ -90,8 +103,10 @@ export async function measureSweepCase(opts: {
     // The folders our archives hold (active.tar.gz ← active/, runs.tar.gz ← runs/).
     const folders = archives.map((a) => a.replace(/\.tar\.gz$/, ''));
     const ok = (s: Sample) => (s.exitCode === 0 ? null : 'failed');
+    warmPageCache(sweep.dir);
     const tarc = await runShell(folders.map(tarCreate).join(' && '), { env: opts.baseEnv, cwd: sweep.dir });
     add('base.tarc', tarc, ok(tarc));
+    warmPageCache(sweep.dir);
     const par = await runShell(`${folders.map((f) => `( ${tarCreate(f)} ) &`).join(' ')} wait`, {
       env: opts.baseEnv,
       cwd: sweep.dir,
@@ -101,6 +116,7 @@ export async function measureSweepCase(opts: {
     if (local && existsSync(local)) {
       const xout = join(ws, 'restore', `${sweep.id}-tarx-${i}`);
       mkdirSync(xout, { recursive: true });
+      warmPageCache(local);
       const x = await runShell(archives.map((a) => `tar -xzf '${join(local, a)}'`).join(' && '), {
         env: opts.baseEnv,
         cwd: xout,
@@ -112,11 +128,13 @@ export async function measureSweepCase(opts: {
     if (opts.rclone) {
       const remote = `bench:${opts.rclone.bucket}/rclone/${name}`;
       const back = join(ws, 'restore', `${sweep.id}-rclone-${i}`);
+      warmPageCache(sweep.dir);
       const up = await runShell(rcloneCopyCommand(sweep.dir, remote), {
         env: opts.rclone.env,
         cwd: ws,
       });
       add('base.rcloneUp', up, ok(up));
+      warmPageCache(join(opts.rclone.directory, opts.rclone.bucket, 'rclone', name));
       const down = await runShell(rcloneCopyCommand(remote, back), {
         env: opts.rclone.env,
         cwd: ws,

@@ -2,7 +2,7 @@
  * `Buffer.from(JSON.stringify(value))` — the same bytes — without ever holding the whole text as a JS
  * string. A big sweep's manifest is ~25 MB of JSON: stringified whole it was a 25 MB string plus its
  * 25 MB of UTF-8, and every database that took the string made its own copies on top. Here the text is
- * made a slice at a time (~64 KB), as often as it is needed: to count and hash its bytes
+ * made a slice at a time (PIECE_CHARS), as often as it is needed: to count and hash its bytes
  * (jsonUtf8Digest), to hand them on in chunks as they are made (jsonUtf8Chunks: a store's upload, the
  * journal's parts, never all of them at once), or to write them into one buffer of exactly their size
  * (jsonUtf8).

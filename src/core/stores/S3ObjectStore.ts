@@ -63,7 +63,8 @@ export class S3ObjectStore implements ObjectStore {
   private readonly client: S3Client;
   private readonly bucket: string;
   private readonly prefix: string;
-  private readonly partSize: number;
+  /** partSizeBytes if set (at least S3's minimum); else the part size depends on the body (partSizeFor). */
+  private readonly configuredPartSize: number | undefined;
   private readonly queueSize: number;
   private readonly config: S3StoreConfig;
 
@@ -72,7 +73,8 @@ export class S3ObjectStore implements ObjectStore {
     this.bucket = config.bucket;
     const trimmed = (config.prefix ?? '').replace(/^\/+|\/+$/g, '');
     this.prefix = trimmed ? `${trimmed}/` : '';
-    this.partSize = config.partSizeBytes === undefined ? 0 : Math.max(MIN_PART_SIZE, config.partSizeBytes);
+    this.configuredPartSize =
+      config.partSizeBytes === undefined ? undefined : Math.max(MIN_PART_SIZE, config.partSizeBytes);
     this.queueSize = Math.max(1, config.queueSize ?? 4);
     this.host = config.endpoint ? new URL(config.endpoint).host : `s3.${config.region}.amazonaws.com`;
     this.description = `S3 bucket "${this.bucket}" at ${this.host}${this.prefix ? ` (prefix ${this.prefix})` : ''}`;
@@ -521,9 +523,9 @@ export class S3ObjectStore implements ObjectStore {
    * so the parts stay under 10,000.
    */
   private partSizeFor(sizeOrBound: number | undefined): number {
-    if (sizeOrBound === undefined) return this.partSize || UNBOUNDED_PART_SIZE;
+    if (sizeOrBound === undefined) return this.configuredPartSize ?? UNBOUNDED_PART_SIZE;
     const needed = Math.ceil(sizeOrBound / (MAX_PARTS - 1) / MiB) * MiB;
-    return Math.max(this.partSize || BOUNDED_PART_SIZE, needed);
+    return Math.max(this.configuredPartSize ?? BOUNDED_PART_SIZE, needed);
   }
 
   private ctx(operation: string, key?: string) {
