@@ -397,6 +397,11 @@ function countBytes(body: Readable, o: ManifestObject, onBodyError: (e: Error) =
     onBodyError(err);
     t.destroy(err);
   });
+  // The consumer (extraction, the verified write) hears an error of `t` while it reads. Once it has
+  // stopped — it failed, or the restore was cancelled — the body's late error (the abort reaching the
+  // store's stream) still comes through `t` with nobody left to listen, and an 'error' event without a
+  // listener would end the process (exit 1 instead of the interrupted download's 143).
+  t.on('error', () => {});
   body.pipe(t);
   return t;
 }
