@@ -245,7 +245,6 @@ export function machineInfo(rclone: string | null): Machine {
   };
 }
 
-/** GNU tar + gzip at our level of one folder, to /dev/null: the compression baseline. */
 /**
  * Reads every file under `paths` once, untimed, so that the measured command after it finds its input
  * in the page cache, as every other measured command does. Needed because the kernel here reclaims cold
@@ -261,6 +260,7 @@ export function warmPageCache(...paths: string[]): void {
   });
 }
 
+/** GNU tar + gzip at our level of one folder, to /dev/null: the compression baseline. */
 export function tarCreateCommand(folder: string, level: number): string {
   return level === 6
     ? `tar -czf - '${folder}' > /dev/null`
