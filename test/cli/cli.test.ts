@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSweep } from '../fixtures/generator.js';
-import { runCli } from '../support/cli.js';
+import { CLI, runCli } from '../support/cli.js';
 import { hashTree } from '../support/tree.js';
 
 describe('the bilancio-sync command', () => {
@@ -105,7 +105,7 @@ describe('the bilancio-sync command', () => {
       type: 'balanced',
       pairs: 20,
     });
-    const child = spawn(process.execPath, [resolve('bin/bilancio-sync.js'), 'sync', sweep.dir, '--json'], {
+    const child = spawn(process.execPath, [CLI, 'sync', sweep.dir, '--json'], {
       env: {
         PATH: process.env.PATH,
         HOME: home,

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 
-const CLI = resolve('bin/bilancio-sync.js');
+export const CLI = resolve('bin/bilancio-sync.js');
 
 export interface CliRun {
   code: number | null;

@@ -3,9 +3,8 @@
  * string. A big sweep's manifest is ~25 MB of JSON: stringified whole it was a 25 MB string plus its
  * 25 MB of UTF-8, and every database that took the string made its own copies on top. Here the text is
  * made a slice at a time (PIECE_CHARS), as often as it is needed: to count and hash its bytes
- * (jsonUtf8Digest), to hand them on in chunks as they are made (jsonUtf8Chunks: a store's upload, the
- * journal's parts, never all of them at once), or to write them into one buffer of exactly their size
- * (jsonUtf8).
+ * (jsonUtf8Digest), and to hand them on in chunks as they are made (jsonUtf8Chunks: a store's upload,
+ * the journal's parts, never all of them at once).
  *
  * Only what can be big is taken apart: arrays longer than BIG_ARRAY, and the arrays and objects that hold
  * one. Everything else goes through JSON.stringify as a unit, so the rules (key order, undefined members
@@ -63,16 +62,6 @@ export function* jsonUtf8Chunks(value: unknown, chunkBytes: number): Generator<B
   if (at > 0) yield chunk.subarray(0, at);
 }
 
-export function jsonUtf8(value: unknown): Buffer {
-  let bytes = 0;
-  for (const piece of pieces(value)) bytes += Buffer.byteLength(piece);
-  const out = Buffer.allocUnsafe(bytes);
-  let at = 0;
-  for (const piece of pieces(value)) at += out.write(piece, at);
-  if (at !== bytes) throw new Error(`jsonUtf8: wrote ${at} bytes, counted ${bytes}`); // a value changed meanwhile
-  return out;
-}
-
 /**
  * The JSON text of `value`, in pieces of about PIECE_CHARS. A piece ends where one of `parts` does, and
  * each part is whole JSON.stringify output (or punctuation), so no piece ends inside a surrogate pair:
@@ -94,7 +83,7 @@ function* parts(value: unknown): Generator<string> {
   if (!isBig(value)) {
     const text = JSON.stringify(value) as string | undefined;
     if (text === undefined)
-      throw new TypeError('jsonUtf8: the value has no JSON text (undefined or a function)');
+      throw new TypeError('jsonUtf8Chunks: the value has no JSON text (undefined or a function)');
     yield text;
     return;
   }
