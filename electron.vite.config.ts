@@ -13,6 +13,8 @@ export default defineConfig({
           serviceProcess: resolve(__dirname, 'src/main/serviceProcess.ts'),
           // The engine's own process (src/core/engineHost/OffloadedEngine.ts forks out/main/engineHost.js).
           engineHost: resolve(__dirname, 'src/core/engineHost/engineHostMain.ts'),
+          // A restore's archive extraction thread (src/core/archive/extractInWorker.ts).
+          extractWorker: resolve(__dirname, 'src/core/archive/extractWorkerMain.ts'),
         },
       },
     },

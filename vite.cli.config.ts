@@ -1,5 +1,6 @@
 // The built CLI (`npm run build` → out/cli/): bin/bilancio-sync.js runs it without tsx. Node 20 ESM, the
-// engine process as a second entry (OffloadedEngine forks out/cli/engineHost.js). Unminified: stack traces
+// engine process as a second entry (OffloadedEngine forks out/cli/engineHost.js) and a restore's
+// extraction worker as a third (extractInWorker starts out/cli/extractWorker.js). Unminified: stack traces
 // stay readable.
 //
 // Start-up is most of a short command's time, so:
@@ -79,8 +80,10 @@ const CHUNKS = [
   },
   { name: 'zod', test: /\/node_modules\/zod\//, priority: 2 },
   {
+    // Not the entries of the engine process and the extraction worker: merged into this chunk, their
+    // top-level code (listeners on the process, on the parent port) would run in every command.
     name: 'core',
-    test: /\/src\/(shared|core\/(?!stores\/(S3|s3|Postgres|pg|Supabase|supabase)))[^?]*$/,
+    test: /\/src\/(shared|core\/(?!stores\/(S3|s3|Postgres|pg|Supabase|supabase)|engineHost\/engineHostMain\.ts|archive\/extractWorkerMain\.ts))[^?]*$/,
     priority: 1,
   },
 ];
@@ -116,6 +119,8 @@ export default defineConfig({
       input: {
         main: resolve(ROOT, 'src/cli/main.ts'),
         engineHost: resolve(ROOT, 'src/core/engineHost/engineHostMain.ts'),
+        // A restore's archive extraction thread (src/core/archive/extractInWorker.ts).
+        extractWorker: resolve(ROOT, 'src/core/archive/extractWorkerMain.ts'),
       },
       output: {
         format: 'es',

@@ -10,6 +10,12 @@
 // 50 MB summary.json (bench/bigSummary.ts), watch mode over 100 and over 1,000 synced sweeps
 // (bench/watchMany.ts), one profiled sync and restore, the window (bench/ui.ts).
 // Writes bench/results/latest.md and latest.json.
+//
+// Nothing is deleted while it runs: what each restore and baseline wrote stays in the workspace until the
+// bench ends (~15 GB in TMPDIR with --big). On ext4 without a journal (the machines this runs on), the
+// kernel allocates a new inode past every inode freed in the last ~30 s (`recently_deleted`, scanning
+// each one): tar -xzf of "today" took 8 s right after the previous run's 12,000 files were deleted and
+// 0.9 s with nothing deleted, so the restore rows measured what the command before had deleted.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -321,7 +327,7 @@ async function main(): Promise<void> {
       );
       add(`restore.${d.id}`, dl);
       log(`  ${(dl.wallMs / 1000).toFixed(2)} s, ${dl.rssMB?.toFixed(0)} MB RSS`);
-      rmSync(out, { recursive: true, force: true });
+      // Kept until the bench ends: see "Nothing is deleted while it runs" in bench/run.ts.
     }
 
     // the catalog write of one sweep (in this process, pg's query method counted), on its own database
@@ -386,7 +392,7 @@ async function main(): Promise<void> {
           'tar -xzf',
         ),
       );
-      rmSync(xout, { recursive: true, force: true });
+      // Kept until the bench ends: see "Nothing is deleted while it runs" in bench/run.ts.
     }
 
     if (rcloneEnv && s3) {
@@ -412,7 +418,7 @@ async function main(): Promise<void> {
         }),
       );
       log(`  ${((samples['base.rcloneDown']?.at(-1)?.wallMs ?? 0) / 1000).toFixed(2)} s`);
-      rmSync(back, { recursive: true, force: true });
+      // Kept until the bench ends: see "Nothing is deleted while it runs" in bench/run.ts.
     }
     for (const h of Object.values(homes)) rmSync(h, { recursive: true, force: true });
   }
@@ -455,7 +461,7 @@ async function main(): Promise<void> {
     });
     errors.push(...result.errors);
     cases.push(result);
-    rmSync(generated.dir, { recursive: true, force: true });
+    // Kept until the bench ends: see "Nothing is deleted while it runs" in bench/run.ts.
   }
   if (BIG && rcloneEnv) notes.push('10× sweep: no rclone baseline (one copy up takes ~5 min on s3rver).');
   if (!BIG) notes.push('10× sweep not measured (run with --big).');
@@ -520,7 +526,7 @@ async function main(): Promise<void> {
     } catch (e) {
       errors.push(`watch mode over ${WATCH_SWEEPS} sweeps: ${(e as Error).message}`);
     }
-    rmSync(join(ws, 'watch-many-exp'), { recursive: true, force: true });
+    // Kept until the bench ends: see "Nothing is deleted while it runs" above.
   }
 
   // 5. One profiled sync and restore, to say where the time goes.

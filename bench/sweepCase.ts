@@ -98,7 +98,7 @@ export async function measureSweepCase(opts: {
         r?.files === sweep.files && r?.bytes === sweep.bytes ? null : `restored ${String(r?.files)} files`,
       );
       log(`  ${d.id} download ${(dl.wallMs / 1000).toFixed(2)} s, ${dl.rssMB?.toFixed(0)} MB RSS`);
-      rmSync(out, { recursive: true, force: true });
+      // Kept until the bench ends: see "Nothing is deleted while it runs" in bench/run.ts.
     }
     // The folders our archives hold (active.tar.gz ← active/, runs.tar.gz ← runs/).
     const folders = archives.map((a) => a.replace(/\.tar\.gz$/, ''));
@@ -122,7 +122,7 @@ export async function measureSweepCase(opts: {
         cwd: xout,
       });
       add('base.tarx', x, ok(x));
-      rmSync(xout, { recursive: true, force: true });
+      // Kept until the bench ends: see "Nothing is deleted while it runs" in bench/run.ts.
     }
     log(`  tar -czf 1-core ${(tarc.wallMs / 1000).toFixed(2)} s, ∥ ${(par.wallMs / 1000).toFixed(2)} s`);
     if (opts.rclone) {
@@ -144,7 +144,7 @@ export async function measureSweepCase(opts: {
         : 0;
       add('base.rcloneDown', down, copied === sweep.files ? ok(down) : `copied back ${copied} files`);
       log(`  rclone up ${(up.wallMs / 1000).toFixed(2)} s, back ${(down.wallMs / 1000).toFixed(2)} s`);
-      rmSync(back, { recursive: true, force: true });
+      // Kept until the bench ends: see "Nothing is deleted while it runs" in bench/run.ts.
     }
     for (const h of homes) rmSync(h, { recursive: true, force: true });
   }

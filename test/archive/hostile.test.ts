@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { extractArchive } from '../../src/core/archive/ArchiveExtractor.js';
 import { createArchive } from '../../src/core/archive/ArchiveWriter.js';
+import { extractArchiveInWorker } from '../../src/core/archive/extractInWorker.js';
 import { SyncError } from '../../src/core/model/errors.js';
 import type { FileEntry } from '../../src/core/model/types.js';
 import {
@@ -25,34 +26,41 @@ afterAll(removeTempDirs);
 const GOOD = { path: 'passive/registry/experiments.csv', data: 'run_id,status\r\nx,completed\r\n' };
 const SECOND = { path: 'passive/runs/grid_0123456789ab/run.html', data: '<html></html>' };
 
-async function expectRefused(archive: Buffer, expected: FileEntry[], message: RegExp) {
-  return expectRefusedStream(fromBuffer(archive), expected, message);
-}
-
-async function expectRefusedStream(
-  input: Readable,
-  expected: FileEntry[],
-  message: RegExp,
-): Promise<{ dest: string; err: SyncError }> {
-  const dest = await tempDir('hostile');
-  const err = await extractArchive(input, dest, expected).then(
-    () => {
-      throw new Error('extraction should have been refused');
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(SyncError);
-  const se = err as SyncError;
-  expect(se.category).toBe('integrity');
-  expect(se.message).toMatch(message);
-  expect(se.hint).toBeTruthy();
-  expect(await listAll(dest)).toEqual([]); // nothing left behind, not even directories
-  return { dest, err: se };
-}
-
 const withGood = (m: RawMember): RawMember[] => [{ ...GOOD }, m];
 
-describe('extractArchive refuses hostile archives and leaves nothing behind', () => {
+// The same rules whether the archive is extracted on the restore's thread or on a worker of its own
+// (what a restore does), whose errors cross the thread boundary.
+const EXTRACTORS = [
+  ['extractArchive', extractArchive],
+  ['extractArchiveInWorker', extractArchiveInWorker],
+] as const;
+
+describe.each(EXTRACTORS)('%s refuses hostile archives and leaves nothing behind', (_name, extract) => {
+  async function expectRefused(archive: Buffer, expected: FileEntry[], message: RegExp) {
+    return expectRefusedStream(fromBuffer(archive), expected, message);
+  }
+
+  async function expectRefusedStream(
+    input: Readable,
+    expected: FileEntry[],
+    message: RegExp,
+  ): Promise<{ dest: string; err: SyncError }> {
+    const dest = await tempDir('hostile');
+    const err = await extract(input, dest, expected).then(
+      () => {
+        throw new Error('extraction should have been refused');
+      },
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(SyncError);
+    const se = err as SyncError;
+    expect(se.category).toBe('integrity');
+    expect(se.message).toMatch(message);
+    expect(se.hint).toBeTruthy();
+    expect(await listAll(dest)).toEqual([]); // nothing left behind, not even directories
+    return { dest, err: se };
+  }
+
   // [label, member, message, listed in the manifest too?]
   const cases: [string, RawMember, RegExp, boolean?][] = [
     ['a .. segment', { path: '../escape', data: 'x' }, /"\.\.\/escape".*'\.\.' segment/],
@@ -183,7 +191,7 @@ describe('extractArchive refuses hostile archives and leaves nothing behind', ()
     const ac = new AbortController();
     ac.abort();
     const dest = await tempDir('abort');
-    const err = await extractArchive(fromBuffer(rawTarGz([GOOD])), dest, manifestFor([GOOD]), {
+    const err = await extract(fromBuffer(rawTarGz([GOOD])), dest, manifestFor([GOOD]), {
       signal: ac.signal,
     }).catch((e: unknown) => e);
     // A cancel is not a rejected archive.
@@ -214,7 +222,7 @@ describe('extractArchive refuses hostile archives and leaves nothing behind', ()
         }
       })(),
     );
-    const err = await extractArchive(slow, dest, files, { signal: ac.signal }).catch((e: unknown) => e);
+    const err = await extract(slow, dest, files, { signal: ac.signal }).catch((e: unknown) => e);
     expect((err as SyncError).message).toMatch(/cancelled/);
     expect(await listAll(dest)).toEqual([]);
   });
@@ -222,11 +230,9 @@ describe('extractArchive refuses hostile archives and leaves nothing behind', ()
   it('never touches files already in destDir', async () => {
     const dest = await tempDir('preexisting');
     await writeFile(path.join(dest, 'mine.txt'), 'keep me');
-    await extractArchive(
-      fromBuffer(rawTarGz([GOOD, { path: '../x', data: 'x' }])),
-      dest,
-      manifestFor([GOOD]),
-    ).catch(() => {});
+    await extract(fromBuffer(rawTarGz([GOOD, { path: '../x', data: 'x' }])), dest, manifestFor([GOOD])).catch(
+      () => {},
+    );
     expect(await listAll(dest)).toEqual(['mine.txt']);
     expect(await readFile(path.join(dest, 'mine.txt'), 'utf8')).toBe('keep me');
   });

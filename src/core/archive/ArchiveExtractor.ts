@@ -8,7 +8,7 @@
  * plain tar stream into entries, so we never use tar's own unpacker (which would happily create
  * links and directories on its own terms).
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash as oneShotHash } from 'node:crypto';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import { type FileHandle, mkdir, open, rm, rmdir } from 'node:fs/promises';
@@ -29,6 +29,11 @@ export interface ExtractOptions {
   /** Called with each run of file bytes as it is taken from the archive (their sum ends at the expected
    *  files' total size): what a restore's progress counts. */
   onBytes?: (n: number) => void;
+  /** Write small files with blocking calls (open, write, futimes, close on this thread) instead of
+   *  libuv's threadpool. Only for a thread that does nothing else: the extraction worker
+   *  (extractInWorker.ts). There, four threadpool round trips per file cost more than the calls
+   *  themselves (measured on 11,882 files: 0.66 s of user CPU against 0.17 s). */
+  blockingWrites?: boolean;
 }
 
 export interface ExtractResult {
@@ -146,19 +151,19 @@ export async function extractArchive(
     if (exp.size <= SMALL_FILE) {
       // Small file (nearly all of a sweep): take it whole from the stream and verify it before a
       // byte touches the disk; the write then runs alongside the next entries, a few at a time.
-      const hash = createHash('sha256');
       // (Not raced against `aborted`: that promise never settles, and each race would keep its chunks.)
-      const chunks = await collect(entry, hash, ac.signal, () => failure, onBytes);
-      const n = chunks.reduce((k, c) => k + c.length, 0);
-      if (n !== exp.size) throw fail(`is truncated: got ${n} of ${exp.size} bytes`, name);
-      const digest = hash.digest('hex');
+      const chunks = await collect(entry, ac.signal, () => failure, onBytes);
+      const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      if (data.length !== exp.size) throw fail(`is truncated: got ${data.length} of ${exp.size} bytes`, name);
+      // One call over the whole file: a hash object per file cost more than the hashing (12,000 files).
+      const digest = oneShotHash('sha256', data, 'hex');
       if (digest !== exp.sha256.toLowerCase()) {
         throw fail(`content does not match the manifest (sha256 ${digest}, expected ${exp.sha256})`, name);
       }
       done.push(name);
       while (writes.size >= PARALLEL_WRITES) await Promise.race(writes); // writes always settle
       if (failure) throw failure;
-      const w: Promise<void> = writeSmall(abs, Buffer.concat(chunks), t)
+      const w: Promise<void> = (options.blockingWrites ? writeSmallBlocking : writeSmall)(abs, data, t)
         .catch((e: unknown) => {
           fail(`cannot be written to the staging folder (${(e as Error).message})`, name, e);
         })
@@ -220,6 +225,42 @@ export async function extractArchive(
         writeFrom(0);
       });
     });
+  };
+
+  /** writeSmall with blocking calls, for the extraction worker; the same steps and the same rules. */
+  const writeSmallBlocking = (abs: string, data: Buffer, t: number): Promise<void> => {
+    try {
+      ensureDirBlocking(path.dirname(abs));
+      const fd = fs.openSync(abs, 'wx'); // never follow or replace something already there
+      writtenFiles.push(abs);
+      try {
+        for (let off = 0; off < data.length; ) off += fs.writeSync(fd, data, off, data.length - off);
+        fs.futimesSync(fd, t, t);
+      } finally {
+        fs.closeSync(fd);
+      }
+      return Promise.resolve();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  };
+  const madeDirs = new Set<string>();
+  const ensureDirBlocking = (dir: string): void => {
+    if (madeDirs.has(dir)) return;
+    const parent = path.dirname(dir);
+    if (parent.length > root.length && parent.startsWith(root)) {
+      ensureDirBlocking(parent);
+      try {
+        fs.mkdirSync(dir);
+        createdDirs.push(dir);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; // something else there: the open says what
+      }
+    } else {
+      const firstNew = fs.mkdirSync(dir, { recursive: true });
+      if (firstNew) recordDirs(firstNew, dir);
+    }
+    madeDirs.add(dir);
   };
 
   /**
@@ -366,10 +407,9 @@ function copyInto(
   });
 }
 
-/** The whole of a (small) entry, hashed as it arrives; rejects when the extraction is aborted. */
+/** The whole of a (small) entry; rejects when the extraction is aborted. */
 function collect(
   entry: ReadEntry,
-  hash: ReturnType<typeof createHash>,
   signal: AbortSignal,
   failed: () => Error | undefined,
   onBytes: (n: number) => void,
@@ -380,7 +420,6 @@ function collect(
     signal.addEventListener('abort', onAbort, { once: true });
     const chunks: Buffer[] = [];
     entry.on('data', (chunk: Buffer) => {
-      hash.update(chunk);
       chunks.push(chunk);
       onBytes(chunk.length);
     });

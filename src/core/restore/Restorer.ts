@@ -6,7 +6,7 @@ import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { RestoreSelection } from '../../shared/commands.js';
 import type { EngineEventListener } from '../../shared/events.js';
-import { extractArchive } from '../archive/ArchiveExtractor.js';
+import { extractArchiveInWorker } from '../archive/extractInWorker.js';
 import { existingPaths, moveIntoPlace } from '../archive/moveIntoPlace.js';
 import { defaultIsRetryable, withRetry } from '../async/retry.js';
 import { runPool } from '../async/runPool.js';
@@ -353,7 +353,7 @@ async function restoreObject(
     downloadError = e;
   });
   try {
-    if (o.kind === 'archive') await extractArchive(counted, staging, expected, { signal, onBytes });
+    if (o.kind === 'archive') await extractArchiveInWorker(counted, staging, expected, { signal, onBytes });
     else await writeVerified(counted, staging, expected[0]!, signal, onBytes);
   } catch (e) {
     if (downloadError && !signal?.aborted) {
