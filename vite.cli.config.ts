@@ -79,6 +79,13 @@ const CHUNKS = [
     priority: 3,
   },
   { name: 'zod', test: /\/node_modules\/zod\//, priority: 2 },
+  // What a restore's extraction worker loads (out/cli/extractWorker.js): on its own, so that each worker
+  // compiles these few modules rather than the whole engine of the core chunk.
+  {
+    name: 'extract',
+    test: /\/src\/core\/(archive\/(ArchiveExtractor|memberPath)|model\/osErrors)\.ts$/,
+    priority: 2,
+  },
   {
     // Not the entries of the engine process and the extraction worker: merged into this chunk, their
     // top-level code (listeners on the process, on the parent port) would run in every command.

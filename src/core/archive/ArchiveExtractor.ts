@@ -22,8 +22,6 @@ import { fromOsError, isEnvironmentError } from '../model/osErrors.js';
 import type { FileEntry } from '../model/types.js';
 import { memberPathProblem, resolveInside } from './memberPath.js';
 
-export { moveIntoPlace } from './moveIntoPlace.js';
-
 export interface ExtractOptions {
   signal?: AbortSignal;
   /** Called with each run of file bytes as it is taken from the archive (their sum ends at the expected

@@ -621,24 +621,29 @@ async function recordAttempt<T>(
   signal: AbortSignal,
   run: () => Promise<{ value: T; outcome: AttemptFinish }>,
 ): Promise<T> {
-  const attempt = journal.attempts.start({
-    kind: what.kind,
-    sweepId: journal.sweeps.byName(what.sweep)?.id ?? null,
-    sweepName: what.sweep,
-    revision: what.revision ?? null,
-    target: what.target ?? null,
-  });
+  // History, not sync state: recorded without waiting for the disk (Journal.withoutWaitingForDisk).
+  const attempt = journal.withoutWaitingForDisk(() =>
+    journal.attempts.start({
+      kind: what.kind,
+      sweepId: journal.sweeps.byName(what.sweep)?.id ?? null,
+      sweepName: what.sweep,
+      revision: what.revision ?? null,
+      target: what.target ?? null,
+    }),
+  );
   try {
     const { value, outcome } = await run();
-    journal.attempts.finish(attempt, outcome);
+    journal.withoutWaitingForDisk(() => journal.attempts.finish(attempt, outcome));
     return value;
   } catch (e) {
     // A cancel is no failure: recorded as aborted with no error text (whatever the operation threw
     // while winding down is not something to show as an error).
-    journal.attempts.finish(attempt, {
-      result: signal.aborted ? 'aborted' : 'failed',
-      error: signal.aborted ? null : toSyncError(e).message,
-    });
+    journal.withoutWaitingForDisk(() =>
+      journal.attempts.finish(attempt, {
+        result: signal.aborted ? 'aborted' : 'failed',
+        error: signal.aborted ? null : toSyncError(e).message,
+      }),
+    );
     throw e;
   }
 }
