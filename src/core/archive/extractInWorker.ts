@@ -1,8 +1,7 @@
 /**
  * extractArchive on a worker thread of its own: the restore's thread only passes the archive's bytes
  * along (with a window, so a slow disk holds the download back) while the worker un-gzips, checks and
- * writes. Two archives restore on two cores at once, and the worker writes small files with blocking
- * calls, which costs a third of the CPU of four threadpool round trips per file. Same contract as
+ * writes with blocking calls (see ArchiveExtractor.ts). Two archives restore on two cores at once. Same contract as
  * extractArchive: the same result, the same errors (an OS error keeps its code, so the restore still
  * words a full disk as one), nothing left behind on failure; the worker has cleaned up before this
  * settles.
@@ -31,7 +30,7 @@ export async function extractArchiveInWorker(
   input: Readable,
   destDir: string,
   expected: Map<string, FileEntry> | FileEntry[],
-  options: Omit<ExtractOptions, 'blockingWrites'> = {},
+  options: ExtractOptions = {},
 ): Promise<ExtractResult> {
   const data: ExtractWorkerData = {
     destDir,

@@ -1,7 +1,7 @@
 /**
  * The extraction worker: one archive, streamed in from the restore's thread (extractInWorker.ts), goes
- * through the same extractArchive as ever (every hostile-archive rule, verify before write, remove on
- * failure), but here its small files are written with blocking calls: this thread does nothing else.
+ * through extractArchive (every hostile-archive rule, verify before write, remove on failure), whose
+ * blocking writes are why it has a thread of its own.
  * It posts back how far it has read (the sender's window), the file bytes for progress, and its result.
  */
 import { Readable } from 'node:stream';
@@ -52,7 +52,6 @@ const flushBytes = (): void => {
 try {
   const { files } = await extractArchive(input, destDir, expected, {
     signal: cancel.signal,
-    blockingWrites: true,
     onBytes: (n) => {
       unsent += n;
       if (Date.now() - lastSent >= BYTES_EVERY_MS) flushBytes();
