@@ -24,7 +24,16 @@ export class RevisionKeeper {
    * manifest is the one whose keys are still right, so it wins over `manifest.json`.
    */
   async current(): Promise<RemoteManifest | null> {
-    const latest = await readManifest(this.store, manifestKey(this.sweep));
+    return this.currentFrom(await this.latest());
+  }
+
+  /** `manifest.json` as it is (null when absent), without the checks `current` adds. */
+  latest(): Promise<RemoteManifest | null> {
+    return readManifest(this.store, manifestKey(this.sweep));
+  }
+
+  /** `current`, given what `latest` returned: for a caller that needs to know whether manifest.json exists. */
+  async currentFrom(latest: RemoteManifest | null): Promise<RemoteManifest | null> {
     if (!latest) {
       // manifest.json deleted (by hand, a lifecycle rule) while earlier revisions are kept: a new sync
       // must continue after the newest kept revision, not start again at 1 (whose preserved manifest

@@ -243,12 +243,17 @@ export async function findRevision(
   revision?: number,
 ): Promise<RemoteManifest> {
   const keeper = new RevisionKeeper(store, sweep);
+  let manifest: RemoteManifest | null;
   if (revision === undefined) {
-    // The objects are there but the commit point is gone: say so, not "no such sweep".
-    const missing = await keeper.missingManifest();
-    if (missing) throw manifestMissingError(store, sweep, missing);
-  }
-  const manifest = revision === undefined ? await keeper.current() : await keeper.revision(revision);
+    const latest = await keeper.latest();
+    if (!latest) {
+      // The objects are there but the commit point is gone: say so, not "no such sweep". (Asked only
+      // once manifest.json is found absent: a round trip less before every restore.)
+      const missing = await keeper.missingManifest();
+      if (missing) throw manifestMissingError(store, sweep, missing);
+    }
+    manifest = await keeper.currentFrom(latest);
+  } else manifest = await keeper.revision(revision);
   if (manifest) return manifest;
   const all = await keeper.all();
   if (all.length === 0) {
