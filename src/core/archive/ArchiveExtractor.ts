@@ -81,14 +81,14 @@ export async function extractArchive(
   let failure: SyncError | undefined;
   const ac = new AbortController();
 
-  /** member: the entry at fault, or null when the problem is the stream as a whole. */
-  const fail = (problem: string, at: string | null, cause?: unknown): SyncError => {
+  /** name: the member at fault, or null when the problem is the stream as a whole. */
+  const fail = (problem: string, name: string | null, cause?: unknown): SyncError => {
     if (!failure) {
-      const where = at ? `${at}: ` : '';
+      const where = name ? `${name}: ` : '';
       // A full disk, a folder we may not write to, too many open files: the file system's failure, not
       // the archive's (a restore onto a full disk is not a "damaged archive").
       failure = isEnvironmentError(cause)
-        ? fromOsError(cause, { path: root, doing: `writing ${at ?? 'the archive'}'s files into ${root}` })
+        ? fromOsError(cause, { path: root, doing: `writing ${name ?? 'the archive'}'s files into ${root}` })
         : new SyncError('integrity', `Archive rejected: ${where}${problem}`, HINT, { cause });
       ac.abort(failure);
     }
@@ -186,7 +186,7 @@ export async function extractArchive(
           checkDigest(name, m.hash?.digest('hex') ?? '', exp);
           writing(name, () => fs.futimesSync(fd, t, t));
         } finally {
-          fs.closeSync(fd);
+          writing(name, () => fs.closeSync(fd)); // a close can report a failed write (NFS, a full disk)
         }
       }
       done.push(name);
