@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { Pax } from 'tar';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type TarMember, TarSplitter } from '../../src/core/archive/TarSplitter.js';
 import { rawTar, removeTempDirs, sha256, tempDir, writeSweep } from './helpers.js';
@@ -68,6 +69,19 @@ describe('TarSplitter', () => {
       for (const piece of [1, 7, 511, 513, 4096]) expect(split(tar, piece)).toEqual(whole);
     },
   );
+
+  it('applies a pax record to the one member after it, and never takes a path from a global record', () => {
+    const global = new Pax({ path: 'elsewhere/evil.csv', comment: 'made by hand' }, true).encode();
+    const members = rawTar([
+      { path: 'passive/runs/grid_0123456789ab/pax-named.csv', data: 'a', pax: true },
+      { path: 'plain.csv', data: 'bb' },
+    ]);
+    const seen = split(Buffer.concat([global, members]), 512);
+    expect(seen.map((m) => [m.path, m.size])).toEqual([
+      ['passive/runs/grid_0123456789ab/pax-named.csv', 1],
+      ['plain.csv', 2],
+    ]);
+  });
 
   it('stops at the two zero blocks that end an archive', () => {
     const tar = rawTar([{ path: 'a.csv', data: 'x' }]);
