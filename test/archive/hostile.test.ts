@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -29,10 +29,16 @@ const SECOND = { path: 'passive/runs/grid_0123456789ab/run.html', data: '<html><
 const withGood = (m: RawMember): RawMember[] => [{ ...GOOD }, m];
 
 // The same rules whether the archive is extracted on the restore's thread or on a worker of its own
-// (what a restore does), whose errors cross the thread boundary.
+// (what a restore does), whose errors cross the thread boundary, and whether the worker writes the
+// small files or posts them to the restore's thread (a restore of one archive).
 const EXTRACTORS = [
   ['extractArchive', extractArchive],
   ['extractArchiveInWorker', extractArchiveInWorker],
+  [
+    'extractArchiveInWorker, small files written by the calling thread',
+    (...[input, dest, expected, options]: Parameters<typeof extractArchiveInWorker>) =>
+      extractArchiveInWorker(input, dest, expected, { ...options, writeSmallFilesHere: true }),
+  ],
 ] as const;
 
 describe.each(EXTRACTORS)('%s refuses hostile archives and leaves nothing behind', (_name, extract) => {
@@ -225,6 +231,25 @@ describe.each(EXTRACTORS)('%s refuses hostile archives and leaves nothing behind
     const err = await extract(slow, dest, files, { signal: ac.signal }).catch((e: unknown) => e);
     expect((err as SyncError).message).toMatch(/cancelled/);
     expect(await listAll(dest)).toEqual([]);
+  });
+
+  it('fails on a file already in its place, as a write that failed, and removes only its own files', async () => {
+    const dest = await tempDir('in-the-way');
+    const inTheWay = path.join(dest, ...SECOND.path.split('/'));
+    await mkdir(path.dirname(inTheWay), { recursive: true });
+    await writeFile(inTheWay, 'mine');
+    const err = (await extract(fromBuffer(rawTarGz([GOOD, SECOND])), dest, manifestFor([GOOD, SECOND])).catch(
+      (e: unknown) => e,
+    )) as SyncError;
+    expect(err).toBeInstanceOf(SyncError);
+    expect(err.message).toMatch(/run\.html: cannot be written to the staging folder \(EEXIST/);
+    expect(await listAll(dest)).toEqual([
+      'passive',
+      'passive/runs',
+      'passive/runs/grid_0123456789ab',
+      SECOND.path,
+    ]);
+    expect(await readFile(inTheWay, 'utf8')).toBe('mine');
   });
 
   it('never touches files already in destDir', async () => {

@@ -13,7 +13,6 @@
  */
 import { createHash, hash as oneShotHash } from 'node:crypto';
 import fs from 'node:fs';
-import { rm, rmdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -22,6 +21,7 @@ import { SyncError } from '../model/errors.js';
 import { fromOsError, isEnvironmentError } from '../model/osErrors.js';
 import type { FileEntry } from '../model/types.js';
 import { memberPathProblem, resolveInside } from './memberPath.js';
+import { StagingFiles, writeAll } from './StagingFiles.js';
 import { TarFormatError, type TarMember, type TarMemberSink, TarSplitter } from './TarSplitter.js';
 
 export interface ExtractOptions {
@@ -29,6 +29,21 @@ export interface ExtractOptions {
   /** Called with each run of file bytes as it is taken from the archive (their sum ends at the expected
    *  files' total size): what a restore's progress counts. */
   onBytes?: (n: number) => void;
+  /** Where verified small files go instead of being written on this thread (the extraction worker
+   *  posts them to the restore's thread when a restore has one archive: extractInWorker.ts). */
+  smallFiles?: SmallFileWriter;
+}
+
+/** Takes verified small files and writes them elsewhere; the other side removes them if the extraction fails. */
+export interface SmallFileWriter {
+  /** A verified file (`data` is only valid during the call). */
+  write(name: string, abs: string, data: Buffer, mtimeSec: number): void;
+  /** The first file that could not be written, once known. */
+  failed(): { name: string; error: Error } | undefined;
+  /** Resolves once at most `bytes` of what was taken is not yet on disk, or a write failed. */
+  drained(bytes: number): Promise<void>;
+  /** After a failure: folders the extraction made that still hold the other side's files, for it to remove. */
+  leftBehind(dirs: string[]): void;
 }
 
 export interface ExtractResult {
@@ -42,7 +57,9 @@ const FILE_TYPES = new Set(['File', 'OldFile', 'ContiguousFile']);
 /** Slack over the expected tar size for headers, pax records and end/record padding. */
 const SLACK_BYTES = 1024 * 1024;
 /** Files up to this size are verified in memory, then written with one call; larger ones as they come. */
-const SMALL_FILE = 1024 * 1024;
+export const SMALL_FILE = 1024 * 1024;
+/** Small files handed to `options.smallFiles` and not yet on disk, at most: bounds what waits in messages. */
+const SMALL_FILES_WINDOW = 4 * 1024 * 1024;
 
 /** The member being read, once its header has passed every check. */
 interface OpenMember {
@@ -71,9 +88,8 @@ export async function extractArchive(
   let budget = SLACK_BYTES;
   for (const f of want.values()) budget += 3 * 512 + Math.ceil(f.size / 512) * 512;
 
-  const writtenFiles: string[] = [];
-  const createdDirs: string[] = [];
-  const madeDirs = new Set<string>();
+  const staging = new StagingFiles(root);
+  const smallFiles = options.smallFiles;
   const seen = new Set<string>();
   const done: string[] = [];
   let reading: string | undefined; // the member the tar stream is at, to place stream-level errors
@@ -110,12 +126,14 @@ export async function extractArchive(
   if (options.signal?.aborted) onUserAbort();
   options.signal?.addEventListener('abort', onUserAbort, { once: true });
 
+  const writeFailed = (name: string, e: unknown): SyncError =>
+    fail(`cannot be written to the staging folder (${(e as Error).message})`, name, e);
   /** A file-system call for `name`; its failure stops the extraction. */
   const writing = <T>(name: string, call: () => T): T => {
     try {
       return call();
     } catch (e) {
-      throw fail(`cannot be written to the staging folder (${(e as Error).message})`, name, e);
+      throw writeFailed(name, e);
     }
   };
 
@@ -137,9 +155,7 @@ export async function extractArchive(
       const m: OpenMember = { name, expected: exp, abs, parts: [], got: 0, fd: null, hash: null };
       if (exp.size > SMALL_FILE) {
         // Too big to hold: written as it comes, checked at its end (a mismatch removes it with the rest).
-        writing(name, () => ensureDir(path.dirname(abs)));
-        m.fd = writing(name, () => fs.openSync(abs, 'wx')); // never follow or replace something there
-        writtenFiles.push(abs);
+        m.fd = writing(name, () => staging.create(abs));
         m.hash = createHash('sha256');
       }
       member = m;
@@ -168,17 +184,8 @@ export async function extractArchive(
         const data = m.parts.length === 1 ? m.parts[0]! : Buffer.concat(m.parts, m.got);
         // One call over the whole file: a hash object per file cost more than the hashing (12,000 files).
         checkDigest(name, oneShotHash('sha256', data, 'hex'), exp);
-        writing(name, () => {
-          ensureDir(path.dirname(m.abs));
-          const fd = fs.openSync(m.abs, 'wx'); // never follow or replace something already there
-          writtenFiles.push(m.abs);
-          try {
-            writeAll(fd, data);
-            fs.futimesSync(fd, t, t);
-          } finally {
-            fs.closeSync(fd);
-          }
-        });
+        if (smallFiles) smallFiles.write(name, m.abs, data, t);
+        else writing(name, () => staging.writeWhole(m.abs, data, t));
       } else {
         const fd = m.fd;
         m.fd = null;
@@ -199,28 +206,6 @@ export async function extractArchive(
     }
   };
 
-  /**
-   * Each folder once: runs hold ~10 files each, so remembering them saves a mkdir per file. A folder
-   * whose parent we have made is one plain mkdir (a recursive one costs a failed call more).
-   */
-  const ensureDir = (dir: string): void => {
-    if (madeDirs.has(dir)) return;
-    const parent = path.dirname(dir);
-    if (parent.length > root.length && parent.startsWith(root)) {
-      ensureDir(parent);
-      try {
-        fs.mkdirSync(dir);
-        createdDirs.push(dir);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; // something else there: the open says what
-      }
-    } else {
-      const firstNew = fs.mkdirSync(dir, { recursive: true });
-      if (firstNew) for (let d = dir; d.length >= firstNew.length; d = path.dirname(d)) createdDirs.push(d);
-    }
-    madeDirs.add(dir);
-  };
-
   const splitter = new TarSplitter(sink);
   const split = (call: () => void): void => {
     try {
@@ -229,6 +214,12 @@ export async function extractArchive(
       if (e instanceof TarFormatError) throw fail(`not a valid tar stream (${e.message})${at()}`, null, e);
       throw e;
     }
+  };
+  /** Waits for the other side's writes; one that failed fails the extraction as a write here would. */
+  const smallFilesDrained = async (bytes: number): Promise<void> => {
+    await smallFiles?.drained(bytes);
+    const bad = smallFiles?.failed();
+    if (bad) throw writeFailed(bad.name, bad.error);
   };
   try {
     // Large output chunks: fewer, bigger runs per member.
@@ -243,8 +234,10 @@ export async function extractArchive(
           total += chunk.length;
           if (total > budget) throw fail('the archive holds far more data than the manifest lists', null);
           split(() => splitter.write(chunk));
+          if (smallFiles) await smallFilesDrained(SMALL_FILES_WINDOW);
         }
         split(() => splitter.end());
+        if (smallFiles) await smallFilesDrained(0);
       },
       { signal: ac.signal },
     );
@@ -260,15 +253,12 @@ export async function extractArchive(
     const err = failure ?? classify(e, at(), fail);
     const open = member as OpenMember | null;
     if (open?.fd != null) fs.close(open.fd, () => {}); // its file is removed below either way
-    await cleanup(writtenFiles, createdDirs);
+    const kept = await staging.removeAll();
+    if (kept.length > 0) smallFiles?.leftBehind(kept);
     throw err;
   } finally {
     options.signal?.removeEventListener('abort', onUserAbort);
   }
-}
-
-function writeAll(fd: number, data: Buffer): void {
-  for (let off = 0; off < data.length; ) off += fs.writeSync(fd, data, off, data.length - off);
 }
 
 /** Turns an unexpected error (gunzip, network, file system) into the one integrity failure. */
@@ -310,11 +300,4 @@ function ancestorDirs(paths: Iterable<string>): Set<string> {
     for (let i = p.indexOf('/'); i !== -1; i = p.indexOf('/', i + 1)) dirs.add(p.slice(0, i));
   }
   return dirs;
-}
-
-/** Removes the files this call wrote, then the directories it created, deepest first. */
-async function cleanup(files: string[], dirs: string[]): Promise<void> {
-  for (const f of files) await rm(f, { force: true });
-  const unique = [...new Set(dirs)].sort((a, b) => b.length - a.length);
-  for (const d of unique) await rmdir(d).catch(() => {}); // not empty: someone else's files
 }

@@ -16,7 +16,15 @@ import { SyncError } from '../model/errors.js';
 import { findOsError } from '../model/osErrors.js';
 import type { FileEntry } from '../model/types.js';
 import type { ExtractOptions, ExtractResult } from './ArchiveExtractor.js';
-import type { ExtractWorkerData, FromExtractWorker, ToExtractWorker } from './extractWorkerProtocol.js';
+import {
+  type ExtractWorkerData,
+  type FromExtractWorker,
+  osErrorFromWire,
+  osErrorOnWire,
+  type PostedFile,
+  type ToExtractWorker,
+} from './extractWorkerProtocol.js';
+import { StagingFiles } from './StagingFiles.js';
 
 /** A small young generation: the worker's garbage is short-lived chunks, and V8's default (16 MB
  *  semi-spaces on 64-bit) only holds more of it before a collection. Measured on the "today" sweep's
@@ -26,16 +34,31 @@ const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4 };
 /** Archive bytes sent and not yet taken by the worker, at most: bounds what waits in its queue. */
 const WINDOW_BYTES = 1024 * 1024;
 
+export interface ExtractInWorkerOptions extends Omit<ExtractOptions, 'smallFiles'> {
+  /**
+   * Write the archive's small files on this thread, with blocking calls, while the worker un-gzips and
+   * verifies: for a restore with one archive, whose thread would otherwise idle while one worker does
+   * everything. Not for several archives at once: then the workers already keep the cores busy, and
+   * this thread would write every archive's files alone.
+   */
+  writeSmallFilesHere?: boolean;
+}
+
 export async function extractArchiveInWorker(
   input: Readable,
   destDir: string,
   expected: Map<string, FileEntry> | FileEntry[],
-  options: ExtractOptions = {},
+  options: ExtractInWorkerOptions = {},
 ): Promise<ExtractResult> {
   const data: ExtractWorkerData = {
     destDir,
     expected: expected instanceof Map ? [...expected.values()] : expected,
+    postSmallFiles: options.writeSmallFilesHere === true,
   };
+  // What this thread wrote for the worker (writeSmallFilesHere): removed here if the extraction fails.
+  const here = options.writeSmallFilesHere ? new StagingFiles(destDir) : null;
+  let writeFailed = false;
+  let workerLeft: string[] = [];
   let worker: Worker;
   try {
     worker = startWorker(data);
@@ -56,6 +79,25 @@ export async function extractArchiveInWorker(
       input.pause();
     }
   };
+  /** A batch of verified small files (writeSmallFilesHere); after a failed one the worker stops, the rest is dropped. */
+  const writeFiles = (buffer: ArrayBuffer, files: PostedFile[]): void => {
+    if (!here || writeFailed) return;
+    let at = 0;
+    let bytes = 0;
+    for (const [name, abs, length, mtimeSec] of files) {
+      try {
+        here.writeWhole(abs, new Uint8Array(buffer, at, length), mtimeSec);
+      } catch (e) {
+        writeFailed = true;
+        const os = findOsError(e);
+        send({ type: 'write-failed', name, os: os ? osErrorOnWire(os) : { message: (e as Error).message } });
+        return;
+      }
+      at += length;
+      bytes += length;
+    }
+    send({ type: 'written', bytes });
+  };
   const onEnd = (): void => send({ type: 'end' });
   const onError = (e: Error): void => send({ type: 'fail', message: e.message });
   // Before the input's own error (a destroyed download reports it a tick later): the worker then
@@ -72,9 +114,11 @@ export async function extractArchiveInWorker(
             input.resume();
           }
         } else if (m.type === 'bytes') onBytes(m.n);
+        else if (m.type === 'files') writeFiles(m.data, m.files);
+        else if (m.type === 'left-behind') workerLeft = m.dirs;
         else if (m.type === 'done') resolve({ files: m.files });
         else {
-          const cause = m.os ? Object.assign(new Error(m.os.message), m.os) : undefined;
+          const cause = m.os ? osErrorFromWire(m.os) : undefined;
           const { category, message, hint, code, field } = m.error;
           reject(new SyncError(category, message, hint ?? undefined, { code, field, cause }));
         }
@@ -89,6 +133,10 @@ export async function extractArchiveInWorker(
       input.on('end', onEnd);
       input.on('error', onError);
     });
+  } catch (e) {
+    // The worker has removed its own files before it answered; folders of its that held ours go now.
+    await here?.removeAll(workerLeft);
+    throw e;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     input.off('data', onData);

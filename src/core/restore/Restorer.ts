@@ -128,6 +128,9 @@ export async function restoreSweep(
     // Objects are independent: a few at once keeps the threadpool busy while one waits on the network.
     // Largest first, so the archives don't queue behind small loose files.
     const objects = [...chosen].sort((a, b) => b.size - a.size);
+    // A single archive (a ring sweep's runs.tar.gz, one chosen branch) has one worker: this thread, idle
+    // otherwise, writes its files while the worker un-gzips and verifies (extractInWorker.ts).
+    const oneArchive = objects.filter((o) => o.kind === 'archive').length === 1;
     // Under a low limit of open files fewer objects go at once (openFiles.ts), not the restore down.
     const gate = new OpenFilesGate(options.concurrency ?? 4);
     await runPool(objects, options.concurrency ?? 4, async (o) => {
@@ -150,7 +153,7 @@ export async function restoreSweep(
         withRetry(
           () => {
             let got = 0;
-            return restoreObject(store, o, expected, staging, options.signal, (n) => {
+            return restoreObject(store, o, expected, staging, options.signal, oneArchive, (n) => {
               got += n;
               if (got <= credited) return;
               meter.advance(Math.min(got, objectTotal) - credited);
@@ -349,6 +352,7 @@ async function restoreObject(
   expected: FileEntry[],
   staging: string,
   signal: AbortSignal | undefined,
+  oneArchive: boolean,
   onBytes: (n: number) => void,
 ): Promise<void> {
   signal?.throwIfAborted();
@@ -358,8 +362,13 @@ async function restoreObject(
     downloadError = e;
   });
   try {
-    if (o.kind === 'archive') await extractArchiveInWorker(counted, staging, expected, { signal, onBytes });
-    else await writeVerified(counted, staging, expected[0]!, signal, onBytes);
+    if (o.kind === 'archive') {
+      await extractArchiveInWorker(counted, staging, expected, {
+        signal,
+        onBytes,
+        writeSmallFilesHere: oneArchive,
+      });
+    } else await writeVerified(counted, staging, expected[0]!, signal, onBytes);
   } catch (e) {
     if (downloadError && !signal?.aborted) {
       throw new SyncError(
