@@ -57,7 +57,7 @@ const FILE_TYPES = new Set(['File', 'OldFile', 'ContiguousFile']);
 /** Slack over the expected tar size for headers, pax records and end/record padding. */
 const SLACK_BYTES = 1024 * 1024;
 /** Files up to this size are verified in memory, then written with one call; larger ones as they come. */
-export const SMALL_FILE = 1024 * 1024;
+const SMALL_FILE = 1024 * 1024;
 /** Small files handed to `options.smallFiles` and not yet on disk, at most: bounds what waits in messages. */
 const SMALL_FILES_WINDOW = 4 * 1024 * 1024;
 

@@ -11,7 +11,7 @@ import type { FromExtractWorker, PostedFile, ToExtractWorker } from './extractWo
 import { osErrorFromWire } from './extractWorkerProtocol.js';
 
 /** A batch's buffer: ~25 files of a sweep's usual size share one (a gunzipped chunk's worth); a file
- *  larger than this (up to SMALL_FILE) gets a batch of its own size. */
+ *  larger than this (up to ArchiveExtractor's SMALL_FILE) gets a batch of its own size. */
 const BATCH_BYTES = 256 * 1024;
 
 export class PostedSmallFiles implements SmallFileWriter {

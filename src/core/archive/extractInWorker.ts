@@ -82,8 +82,7 @@ export async function extractArchiveInWorker(
   /** A batch of verified small files (writeSmallFilesHere); after a failed one the worker stops, the rest is dropped. */
   const writeFiles = (buffer: ArrayBuffer, files: PostedFile[]): void => {
     if (!here || writeFailed) return;
-    let at = 0;
-    let bytes = 0;
+    let at = 0; // also the bytes written so far
     for (const [name, abs, length, mtimeSec] of files) {
       try {
         here.writeWhole(abs, new Uint8Array(buffer, at, length), mtimeSec);
@@ -94,9 +93,8 @@ export async function extractArchiveInWorker(
         return;
       }
       at += length;
-      bytes += length;
     }
-    send({ type: 'written', bytes });
+    send({ type: 'written', bytes: at });
   };
   const onEnd = (): void => send({ type: 'end' });
   const onError = (e: Error): void => send({ type: 'fail', message: e.message });
