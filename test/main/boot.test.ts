@@ -104,6 +104,9 @@ describe('boot: the built main bundle under Node with a fake electron', () => {
     expect(schemes.list).toEqual([
       { scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true }) },
     ]);
+    // The handler is registered once the app is ready, which can come after this point: wait for it,
+    // then check the order (comparing with an index of -1 failed whenever the app was slower than the test).
+    await waitFor('protocol-handle');
     expect(lines.findIndex((b) => b.what === 'schemes')).toBeLessThan(
       lines.findIndex((b) => b.what === 'protocol-handle'),
     );
