@@ -83,7 +83,7 @@ const CHUNKS = [
   // compiles these few modules rather than the whole engine of the core chunk.
   {
     name: 'extract',
-    test: /\/src\/core\/(archive\/(ArchiveExtractor|TarSplitter|memberPath)|model\/osErrors)\.ts$/,
+    test: /\/src\/core\/(archive\/(ArchiveExtractor|TarSplitter|StagingFiles|PostedSmallFiles|extractWorkerProtocol|memberPath)|model\/osErrors)\.ts$/,
     priority: 2,
   },
   {

@@ -2,7 +2,8 @@
  * Splits a plain (already gunzipped) tar byte stream into members, synchronously: for each member its
  * header, then its body in runs (never the padding), then its end. Pax (`x`, `g`) and GNU long-name
  * (`L`, `K`) records are applied to the member they describe, as tar 7 does, through tar 7's own
- * `Header` and `Pax` decoders; what a member is allowed to be is the sink's business
+ * `Header` and `Pax` decoders (a plain file's or folder's header is read by plainTarHeader.ts, which
+ * answers as tar 7 would); what a member is allowed to be is the sink's business
  * (ArchiveExtractor.ts), not this file's.
  *
  * Why not tar 7's `Parser`: it turns every member into a stream with its own events and buffering,
@@ -12,7 +13,9 @@
  *
  * Errors are `TarFormatError`s, thrown from `write` or `end`; a sink's own error passes through.
  */
-import { Header, type HeaderData, Pax } from 'tar';
+import { Header, type HeaderData } from 'tar/header';
+import { Pax } from 'tar/pax';
+import { type PlainHeader, plainTarHeader } from './plainTarHeader.js';
 
 const BLOCK = 512;
 /** Largest pax or long-name record accepted (tar 7's default `maxMetaEntrySize`). */
@@ -110,9 +113,10 @@ export class TarSplitter {
   }
 
   private consumeHeader(buf: Buffer, off: number): void {
-    let h: Header;
+    let h: PlainHeader | Header;
     try {
-      h = new Header(buf, off, this.ex, this.gex);
+      // Most headers are a plain file's or folder's (plainTarHeader.ts); pax, long names and the rest go to tar 7.
+      h = (!this.ex && !this.gex && plainTarHeader(buf, off)) || new Header(buf, off, this.ex, this.gex);
     } catch (e) {
       throw new TarFormatError(`a header block cannot be read (${(e as Error).message})`);
     }

@@ -42,6 +42,47 @@ export interface ExtractInWorkerOptions extends Omit<ExtractOptions, 'smallFiles
    * this thread would write every archive's files alone.
    */
   writeSmallFilesHere?: boolean;
+  /** Workers started ahead (a restore starts them while it reads the manifest): one is taken if idle. */
+  workers?: ExtractWorkers;
+}
+
+/**
+ * Extraction workers started before their archives are known. A worker takes ~40-110 ms to start and
+ * load its modules (more on a busy machine); a restore starts them as it begins, so that they are
+ * ready when its first archive's bytes arrive instead of after. A worker that failed to start (out of
+ * file descriptors) is not handed out: `take` starts a fresh one, whose failure is then reported as
+ * any other start's. `close` ends the ones nobody took.
+ */
+export class ExtractWorkers {
+  private readonly idle: Array<{ worker: Worker; failed: boolean }> = [];
+
+  /** Starts workers until `count` are idle (none once it can't: `take` reports why). */
+  prestart(count: number): void {
+    while (this.idle.length < count) {
+      try {
+        const started = { worker: startWorker(), failed: false };
+        const failed = () => {
+          started.failed = true;
+        };
+        started.worker.once('error', failed).once('exit', failed);
+        this.idle.push(started);
+      } catch {
+        return;
+      }
+    }
+  }
+
+  take(): Worker {
+    for (let w = this.idle.shift(); w; w = this.idle.shift()) {
+      if (!w.failed) return w.worker;
+      void w.worker.terminate();
+    }
+    return startWorker();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.idle.splice(0).map((w) => w.worker.terminate()));
+  }
 }
 
 export async function extractArchiveInWorker(
@@ -61,11 +102,12 @@ export async function extractArchiveInWorker(
   let workerLeft: string[] = [];
   let worker: Worker;
   try {
-    worker = startWorker(data);
+    worker = options.workers ? options.workers.take() : startWorker();
   } catch (e) {
     throw e instanceof SyncError ? e : workerError(e as Error);
   }
   const send = (m: ToExtractWorker): void => worker.postMessage(m);
+  send({ type: 'start', job: data });
   const onBytes = options.onBytes ?? (() => {});
   let sent = 0;
   let consumed = 0;
@@ -172,13 +214,13 @@ function workerFailed(why: string): SyncError {
  * development) the worker loads extractWorkerMain.ts through tsx's API, since a worker thread does
  * not take tsx's `--import` hooks on Node 20.
  */
-function startWorker(data: ExtractWorkerData): Worker {
+function startWorker(): Worker {
   const here = import.meta.url;
   if (here.endsWith('.ts')) {
     const tsxApi = join(dirname(createRequire(here).resolve('tsx/package.json')), 'dist/esm/api/index.mjs');
     const entry = new URL('./extractWorkerMain.ts', here).href;
     const boot = `import(${JSON.stringify(pathToFileURL(tsxApi).href)}).then((m) => m.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}))`;
-    return new Worker(boot, { eval: true, workerData: data, resourceLimits: WORKER_LIMITS });
+    return new Worker(boot, { eval: true, resourceLimits: WORKER_LIMITS });
   }
   const paths = ['./extractWorker.js', '../extractWorker.js'].map((c) => fileURLToPath(new URL(c, here)));
   const entry = paths.find((p) => existsSync(p));
@@ -190,5 +232,5 @@ function startWorker(data: ExtractWorkerData): Worker {
       { code: 'extract-worker-missing' },
     );
   }
-  return new Worker(entry, { workerData: data, resourceLimits: WORKER_LIMITS });
+  return new Worker(entry, { resourceLimits: WORKER_LIMITS });
 }

@@ -5,9 +5,10 @@
  * It posts back how far it has read (the sender's window), the file bytes for progress, and its result;
  * asked to (a restore of one archive), it also posts the verified small files for the restore's thread
  * to write (PostedSmallFiles.ts).
+ * It is started before its archive is known and given it by a 'start' message (extractInWorker.ts).
  */
 import { Readable } from 'node:stream';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { toSyncError } from '../model/errors.js';
 import { findOsError } from '../model/osErrors.js';
 import { extractArchive } from './ArchiveExtractor.js';
@@ -24,50 +25,72 @@ const BYTES_EVERY_MS = 50;
 
 const port = parentPort;
 if (!port) throw new Error('extractWorkerMain.ts runs as a worker thread only');
-const { destDir, expected, postSmallFiles } = workerData as ExtractWorkerData;
 const post = (m: FromExtractWorker): void => port.postMessage(m);
 
-let received = 0;
-const input = new Readable({
-  // Called whenever the extraction wants more: what it has taken is the buffer's bytes gone.
-  read() {
-    post({ type: 'consumed', bytes: received - this.readableLength });
-  },
-});
-const cancel = new AbortController();
-const smallFiles = postSmallFiles ? new PostedSmallFiles(port) : undefined;
+/** The archive's bytes as they arrive, and how to stop: made by the 'start' message. */
+let job: {
+  input: Readable;
+  received: number;
+  cancel: AbortController;
+  smallFiles?: PostedSmallFiles;
+} | null = null;
+
+// One listener for the worker's life: the job is set up synchronously by 'start', so the messages
+// right behind it (the first chunks) find it ready. A worker may be started before its archive is known
+// (the restore starts its workers while it reads the manifest) and waits here for it.
 port.on('message', (m: ToExtractWorker) => {
-  if (m.type === 'written' || m.type === 'write-failed') smallFiles?.receive(m);
+  if (m.type === 'start') {
+    job = startJob(m.job);
+    return;
+  }
+  if (!job) return; // only 'start' comes first (extractInWorker.ts)
+  if (m.type === 'written' || m.type === 'write-failed') job.smallFiles?.receive(m);
   else if (m.type === 'chunk') {
-    received += m.chunk.byteLength;
-    input.push(Buffer.from(m.chunk.buffer, m.chunk.byteOffset, m.chunk.byteLength));
-  } else if (m.type === 'end') input.push(null);
-  else if (m.type === 'fail') input.destroy(new Error(m.message));
-  else cancel.abort();
+    job.received += m.chunk.byteLength;
+    job.input.push(Buffer.from(m.chunk.buffer, m.chunk.byteOffset, m.chunk.byteLength));
+  } else if (m.type === 'end') job.input.push(null);
+  else if (m.type === 'fail') job.input.destroy(new Error(m.message));
+  else job.cancel.abort();
 });
 
-let unsent = 0;
-let lastSent = 0;
-const flushBytes = (): void => {
-  if (unsent > 0) post({ type: 'bytes', n: unsent });
-  unsent = 0;
-  lastSent = Date.now();
-};
-
-try {
-  const { files } = await extractArchive(input, destDir, expected, {
-    signal: cancel.signal,
-    ...(smallFiles ? { smallFiles } : {}),
-    onBytes: (n) => {
-      unsent += n;
-      if (Date.now() - lastSent >= BYTES_EVERY_MS) flushBytes();
-    },
-  });
-  flushBytes();
-  post({ type: 'done', files });
-} catch (e) {
-  flushBytes();
-  const os = findOsError(e);
-  post({ type: 'error', error: toSyncError(e).toAppError(), ...(os ? { os: osErrorOnWire(os) } : {}) });
+function startJob(data: ExtractWorkerData): NonNullable<typeof job> {
+  const started: NonNullable<typeof job> = {
+    input: new Readable({
+      // Called whenever the extraction wants more: what it has taken is the buffer's bytes gone.
+      read() {
+        post({ type: 'consumed', bytes: started.received - this.readableLength });
+      },
+    }),
+    received: 0,
+    cancel: new AbortController(),
+    ...(data.postSmallFiles ? { smallFiles: new PostedSmallFiles(port!) } : {}),
+  };
+  void extract(data, started).finally(() => port!.close());
+  return started;
 }
-port.close();
+
+async function extract(data: ExtractWorkerData, j: NonNullable<typeof job>): Promise<void> {
+  let unsent = 0;
+  let lastSent = 0;
+  const flushBytes = (): void => {
+    if (unsent > 0) post({ type: 'bytes', n: unsent });
+    unsent = 0;
+    lastSent = Date.now();
+  };
+  try {
+    const { files } = await extractArchive(j.input, data.destDir, data.expected, {
+      signal: j.cancel.signal,
+      ...(j.smallFiles ? { smallFiles: j.smallFiles } : {}),
+      onBytes: (n) => {
+        unsent += n;
+        if (Date.now() - lastSent >= BYTES_EVERY_MS) flushBytes();
+      },
+    });
+    flushBytes();
+    post({ type: 'done', files });
+  } catch (e) {
+    flushBytes();
+    const os = findOsError(e);
+    post({ type: 'error', error: toSyncError(e).toAppError(), ...(os ? { os: osErrorOnWire(os) } : {}) });
+  }
+}

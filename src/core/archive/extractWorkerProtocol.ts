@@ -27,6 +27,8 @@ export interface WireOsError {
 export type PostedFile = [name: string, abs: string, length: number, mtimeSec: number];
 
 export type ToExtractWorker =
+  /** The archive to extract: the first message, once (a worker may wait for it from its start). */
+  | { type: 'start'; job: ExtractWorkerData }
   | { type: 'chunk'; chunk: Uint8Array }
   | { type: 'end' }
   /** The archive's stream failed (the download broke): the worker stops and removes what it wrote. */

@@ -26,10 +26,14 @@ const REPLACED_DIR = '.bilancio-replaced';
 /** Existence checks and per-file moves in flight at once (each is a threadpool round trip). */
 const PARALLEL = 16;
 
-/** A folder (children) or a file (no children) of the restored tree, by sweep-relative path. */
+/**
+ * A folder (with the paths of the files under it) or a file (without) of the restored tree, by
+ * sweep-relative path. A folder's children are made only when it is looked into (childrenOf): into an
+ * empty target, only the top level is — 12,000 files are then a handful of nodes, not a tree of them.
+ */
 interface Node {
   rel: string;
-  children?: Map<string, Node>;
+  files?: string[];
 }
 
 /** What the target holds at a node's path. */
@@ -84,13 +88,13 @@ export async function moveIntoPlace(
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
     }
-    if (!node.children) {
+    if (!node.files) {
       await crossDeviceMove(from, to);
       moved.push(node.rel);
       return;
     }
     recordDirs(await mkdir(to, { recursive: true }), to);
-    for (const child of node.children.values()) await moveIn(child);
+    for (const child of childrenOf(node)) await moveIn(child);
   };
 
   const doStep = async (step: Step): Promise<void> => {
@@ -156,42 +160,24 @@ export async function existingPaths(targetDir: string, relPaths: string[]): Prom
  * overwrite). A folder whose path holds a file in the target is left to fail at the rename.
  */
 async function plan(targetDir: string, relPaths: string[]): Promise<{ steps: Step[]; existing: string[] }> {
-  const root: Node = { rel: '', children: new Map() };
-  const order = new Map<string, number>();
-  relPaths.forEach((rel, i) => {
-    order.set(rel, i);
-    let node = root;
-    const segs = rel.split('/');
-    segs.forEach((seg, j) => {
-      node.children ??= new Map();
-      let next = node.children.get(seg);
-      if (!next) {
-        next = { rel: segs.slice(0, j + 1).join('/') };
-        if (j < segs.length - 1) next.children = new Map();
-        node.children.set(seg, next);
-      }
-      node = next;
-    });
-  });
-
   const steps: Step[] = [];
   const existing: string[] = [];
-  let level = [...root.children!.values()];
+  let level = childrenOf({ rel: '', files: relPaths });
   while (level.length) {
     const found = new Array<Found>(level.length);
     await runPool(
       level.map((n, i) => [n, i] as const),
       PARALLEL,
       async ([n, i]) => {
-        found[i] = await whatIsAt(resolveInside(targetDir, n.rel), n.children !== undefined);
+        found[i] = await whatIsAt(resolveInside(targetDir, n.rel), n.files !== undefined);
       },
     );
     const next: Node[] = [];
     level.forEach((n, i) => {
       const f = found[i]!;
       if (f === 'none') steps.push({ node: n, replace: false });
-      else if (n.children && f === 'dir') next.push(...n.children.values());
-      else if (n.children)
+      else if (n.files && f === 'dir') next.push(...childrenOf(n));
+      else if (n.files)
         steps.push({ node: n, replace: false }); // a file in the way: fails, undone
       else {
         existing.push(n.rel);
@@ -200,8 +186,30 @@ async function plan(targetDir: string, relPaths: string[]): Promise<{ steps: Ste
     });
     level = next;
   }
-  existing.sort((a, b) => order.get(a)! - order.get(b)!);
+  if (existing.length > 1) {
+    const order = new Map(relPaths.map((rel, i) => [rel, i]));
+    existing.sort((a, b) => order.get(a)! - order.get(b)!);
+  }
   return { steps, existing };
+}
+
+/** A folder's entries, in the order of their first path: a file, or a folder with the paths under it. */
+function childrenOf(folder: Node): Node[] {
+  const from = folder.rel === '' ? 0 : folder.rel.length + 1;
+  const byName = new Map<string, Node>();
+  for (const p of folder.files ?? []) {
+    const slash = p.indexOf('/', from);
+    const name = slash < 0 ? p.slice(from) : p.slice(from, slash);
+    let child = byName.get(name);
+    if (!child) {
+      child = { rel: slash < 0 ? p : p.slice(0, slash) };
+      byName.set(name, child);
+    }
+    if (slash < 0) continue;
+    child.files ??= [];
+    child.files.push(p);
+  }
+  return [...byName.values()];
 }
 
 async function whatIsAt(p: string, wantDir: boolean): Promise<Found> {

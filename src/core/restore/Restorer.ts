@@ -6,7 +6,7 @@ import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { RestoreSelection } from '../../shared/commands.js';
 import type { EngineEventListener } from '../../shared/events.js';
-import { extractArchiveInWorker } from '../archive/extractInWorker.js';
+import { ExtractWorkers, extractArchiveInWorker } from '../archive/extractInWorker.js';
 import { existingPaths, moveIntoPlace } from '../archive/moveIntoPlace.js';
 import { defaultIsRetryable, withRetry } from '../async/retry.js';
 import { runPool } from '../async/runPool.js';
@@ -62,9 +62,28 @@ export async function restoreSweep(
   outputPath: string,
   options: RestoreOptions = {},
 ): Promise<RestoreResult> {
+  // A worker starts while the manifest is read, the others once it tells how many archives there are.
+  const workers = new ExtractWorkers();
+  workers.prestart(1);
+  try {
+    return await restoreWith(workers, store, sweep, outputPath, options);
+  } finally {
+    await workers.close();
+  }
+}
+
+async function restoreWith(
+  workers: ExtractWorkers,
+  store: ObjectStore,
+  sweep: string,
+  outputPath: string,
+  options: RestoreOptions,
+): Promise<RestoreResult> {
   const emit = options.onEvent ?? (() => {});
   const manifest = await findRevision(store, sweep, options.revision);
   const chosen = selectObjects(manifest, options.select ?? { kind: 'all' });
+  const archives = chosen.filter((o) => o.kind === 'archive').length;
+  workers.prestart(Math.min(archives, options.concurrency ?? 4));
   const chosenFiles = new Set(chosen.flatMap((o) => o.files));
   const files = manifest.files.filter((f) => chosenFiles.has(f.path));
   const target = resolve(outputPath);
@@ -130,7 +149,7 @@ export async function restoreSweep(
     const objects = [...chosen].sort((a, b) => b.size - a.size);
     // A single archive (a ring sweep's runs.tar.gz, one chosen branch) has one worker: this thread, idle
     // otherwise, writes its files while the worker un-gzips and verifies (extractInWorker.ts).
-    const oneArchive = objects.filter((o) => o.kind === 'archive').length === 1;
+    const oneArchive = archives === 1;
     // Under a low limit of open files fewer objects go at once (openFiles.ts), not the restore down.
     const gate = new OpenFilesGate(options.concurrency ?? 4);
     await runPool(objects, options.concurrency ?? 4, async (o) => {
@@ -153,7 +172,8 @@ export async function restoreSweep(
         withRetry(
           () => {
             let got = 0;
-            return restoreObject(store, o, expected, staging, options.signal, oneArchive, (n) => {
+            const how = { signal: options.signal, oneArchive, workers };
+            return restoreObject(store, o, expected, staging, how, (n) => {
               got += n;
               if (got <= credited) return;
               meter.advance(Math.min(got, objectTotal) - credited);
@@ -351,10 +371,10 @@ async function restoreObject(
   o: ManifestObject,
   expected: FileEntry[],
   staging: string,
-  signal: AbortSignal | undefined,
-  oneArchive: boolean,
+  how: { signal: AbortSignal | undefined; oneArchive: boolean; workers: ExtractWorkers },
   onBytes: (n: number) => void,
 ): Promise<void> {
+  const { signal } = how;
   signal?.throwIfAborted();
   const body = await store.get(o.key, { signal });
   let downloadError: Error | null = null;
@@ -366,7 +386,8 @@ async function restoreObject(
       await extractArchiveInWorker(counted, staging, expected, {
         signal,
         onBytes,
-        writeSmallFilesHere: oneArchive,
+        writeSmallFilesHere: how.oneArchive,
+        workers: how.workers,
       });
     } else await writeVerified(counted, staging, expected[0]!, signal, onBytes);
   } catch (e) {
