@@ -48,7 +48,7 @@ describe('sync --dry-run changes nothing at all', () => {
   it('a sweep never synced: no sweep row, state, attempt, revision, event or hash cache', async () => {
     const sweep = await generateSweep({ root: join(work, 'exp'), name: 'fresh', type: 'balanced', pairs: 3 });
     const before = dumpJournal(app.config.journalPath);
-    expect(before.file_cache!.length).toBeGreaterThan(0);
+    expect(before.file_hashes!.length).toBeGreaterThan(0);
 
     const recorded = await syncRecorded(deps, sweep.dir, { full: true, dryRun: true });
     expect(recorded).toMatchObject({ result: 'dry-run', revision: 1, bytesUploaded: 0 });

@@ -8,6 +8,7 @@ import {
   EVENTS_MAX_AGE_DAYS,
   PRUNE_EVERY_ADDS,
 } from '../../src/core/journal/EventsRepository.js';
+import { PART_FILES } from '../../src/core/journal/FileCacheRepository.js';
 import { Journal } from '../../src/core/journal/Journal.js';
 import { JOURNAL_MIGRATIONS } from '../../src/core/journal/migrations.js';
 import { MANIFEST_PART_BYTES } from '../../src/core/journal/RevisionsRepository.js';
@@ -369,6 +370,12 @@ describe('Journal', () => {
     const ms = performance.now() - t0;
     expect(ms).toBeLessThan(1500);
     journal.fileCache.replace('/s2', entries.slice(0, 3));
+    // In parts of PART_FILES files: 12,000 files are 3 rows, not 12,000.
+    const rows = new Database(file, { readonly: true });
+    expect(rows.prepare("SELECT count(*) FROM file_hashes WHERE sweep_path = '/s1'").pluck().get()).toBe(
+      Math.ceil(12_000 / PART_FILES),
+    );
+    rows.close();
     const cache = journal.fileCache.get('/s1');
     expect(cache.size).toBe(12_000);
     expect(cache.get(entries[11_999]!.path)).toEqual({
@@ -425,6 +432,58 @@ describe('Journal files', () => {
     const check = new Database(old, { readonly: true });
     expect(check.pragma('user_version', { simple: true })).toBe(JOURNAL_MIGRATIONS.length);
     check.close();
+  });
+
+  it('migration 5 packs the hash cache, keeping every entry exactly (watch mode still finds sweeps unchanged)', () => {
+    const { old, db } = journalAtVersion(4);
+    const put = db.prepare(
+      'INSERT INTO file_cache (sweep_path, rel_path, size, mtime_ms, sha256) VALUES (?, ?, ?, ?, ?)',
+    );
+    const entries = Array.from({ length: PART_FILES + 10 }, (_, i) => ({
+      path: `runs/r${String(i).padStart(5, '0')}/run.html`,
+      size: 1000 + i,
+      mtimeMs: 1764754321123.456 + i / 7, // fractions of a millisecond, as fs.Stats has them
+      sha256: (i * 7919).toString(16).padStart(64, 'a'),
+    }));
+    for (const e of entries) put.run('/s1', e.path, e.size, e.mtimeMs, e.sha256);
+    put.run('/s2', 'only.csv', 5, 6.5, 'b'.repeat(64));
+    db.close();
+
+    const j = Journal.open(old);
+    const s1 = j.fileCache.get('/s1');
+    expect(s1.size).toBe(entries.length);
+    for (const e of entries)
+      expect(s1.get(e.path)).toEqual({ size: e.size, mtimeMs: e.mtimeMs, sha256: e.sha256 });
+    expect([...j.fileCache.get('/s2')]).toEqual([
+      ['only.csv', { size: 5, mtimeMs: 6.5, sha256: 'b'.repeat(64) }],
+    ]);
+    j.close();
+    const check = new Database(old, { readonly: true });
+    expect(check.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'file_cache'").pluck().get()).toBe(
+      0,
+    );
+    expect(check.prepare("SELECT count(*) FROM file_hashes WHERE sweep_path = '/s1'").pluck().get()).toBe(2);
+    check.close();
+  });
+
+  it("a hash cache part that cannot be read empties that sweep's cache (its files are hashed again)", () => {
+    const entries: FileEntry[] = [{ path: 'a.csv', size: 1, mtimeMs: 2, sha256: 'c'.repeat(64) }];
+    journal.fileCache.replace('/s1', entries);
+    journal.fileCache.replace('/s2', entries);
+    const edit = new Database(file);
+    // Valid JSON (the column's check), not what the repository writes: columns of unequal length.
+    edit
+      .prepare(
+        `UPDATE file_hashes SET files = '{"paths":["a.csv"],"sizes":[],"mtimes":[2],"sha256":["x"]}' WHERE sweep_path = '/s1'`,
+      )
+      .run();
+    edit.close();
+    expect(journal.fileCache.get('/s1').size).toBe(0);
+    expect(journal.fileCache.get('/s2').get('a.csv')).toEqual({
+      size: 1,
+      mtimeMs: 2,
+      sha256: 'c'.repeat(64),
+    });
   });
 
   it('migration 3 rebuilds attempts for every kind, keeping ids and rows', () => {
@@ -527,7 +586,7 @@ describe('Journal files', () => {
     j.close();
 
     const check = new Database(old, { readonly: true });
-    expect(check.pragma('user_version', { simple: true })).toBe(4);
+    expect(check.pragma('user_version', { simple: true })).toBe(JOURNAL_MIGRATIONS.length);
     expect(check.pragma('foreign_key_check')).toEqual([]);
     expect(check.pragma('integrity_check', { simple: true })).toBe('ok');
     expect(

@@ -1,4 +1,5 @@
 import type { SqliteMigration } from '../stores/sqliteDatabase.js';
+import { encodePart, PART_FILES } from './FileCacheRepository.js';
 
 /**
  * The journal's schema, one step per released change. Never edit a shipped step: add a new one.
@@ -166,6 +167,39 @@ export const JOURNAL_MIGRATIONS: readonly SqliteMigration[] = [
       const broken = db.pragma('foreign_key_check') as unknown[];
       if (broken.length > 0)
         throw new Error(`foreign key check failed after the rebuild: ${JSON.stringify(broken)}`);
+    },
+  },
+  {
+    version: 5,
+    name: 'the hash cache in parts per sweep',
+    // A row per file (file_cache) cost ~30 ms to read and 50-100 ms to replace for a sweep of 12,000
+    // files, and a sync reads and replaces a sweep's entries whole: now each sweep's entries are a few
+    // rows of JSON columns, PART_FILES files each (FileCacheRepository.ts). Every entry is kept, so that
+    // watch mode still finds the synced sweeps unchanged after the upgrade. (encodePart is the format
+    // file_hashes holds from this step on; a change of it is a new step.)
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE file_hashes (
+          sweep_path TEXT NOT NULL,
+          part       INTEGER NOT NULL,
+          -- {"paths": [...], "sizes": [...], "mtimes": [...], "sha256": [...]}, the same length each
+          files      TEXT NOT NULL CHECK (json_valid(files)),
+          PRIMARY KEY (sweep_path, part)
+        );
+      `);
+      const put = db.prepare('INSERT INTO file_hashes (sweep_path, part, files) VALUES (?, ?, ?)');
+      const sweeps = db.prepare('SELECT DISTINCT sweep_path FROM file_cache').pluck().all() as string[];
+      const rows = db.prepare(
+        'SELECT rel_path, size, mtime_ms, sha256 FROM file_cache WHERE sweep_path = ? ORDER BY rel_path',
+      );
+      for (const sweep of sweeps) {
+        const entries = (
+          rows.all(sweep) as Array<{ rel_path: string; size: number; mtime_ms: number; sha256: string }>
+        ).map((r) => ({ path: r.rel_path, size: r.size, mtimeMs: r.mtime_ms, sha256: r.sha256 }));
+        for (let at = 0, part = 0; at < entries.length; at += PART_FILES, part++)
+          put.run(sweep, part, encodePart(entries.slice(at, at + PART_FILES)));
+      }
+      db.exec('DROP TABLE file_cache;');
     },
   },
 ];
