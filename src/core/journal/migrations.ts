@@ -1,5 +1,5 @@
 import type { SqliteMigration } from '../stores/sqliteDatabase.js';
-import { encodePart, PART_FILES } from './FileCacheRepository.js';
+import { encodedParts } from './FileCacheRepository.js';
 
 /**
  * The journal's schema, one step per released change. Never edit a shipped step: add a new one.
@@ -175,7 +175,7 @@ export const JOURNAL_MIGRATIONS: readonly SqliteMigration[] = [
     // A row per file (file_cache) cost ~30 ms to read and 50-100 ms to replace for a sweep of 12,000
     // files, and a sync reads and replaces a sweep's entries whole: now each sweep's entries are a few
     // rows of JSON columns, PART_FILES files each (FileCacheRepository.ts). Every entry is kept, so that
-    // watch mode still finds the synced sweeps unchanged after the upgrade. (encodePart is the format
+    // watch mode still finds the synced sweeps unchanged after the upgrade. (encodedParts is the format
     // file_hashes holds from this step on; a change of it is a new step.)
     up: (db) => {
       db.exec(`
@@ -196,8 +196,8 @@ export const JOURNAL_MIGRATIONS: readonly SqliteMigration[] = [
         const entries = (
           rows.all(sweep) as Array<{ rel_path: string; size: number; mtime_ms: number; sha256: string }>
         ).map((r) => ({ path: r.rel_path, size: r.size, mtimeMs: r.mtime_ms, sha256: r.sha256 }));
-        for (let at = 0, part = 0; at < entries.length; at += PART_FILES, part++)
-          put.run(sweep, part, encodePart(entries.slice(at, at + PART_FILES)));
+        let part = 0;
+        for (const json of encodedParts(entries)) put.run(sweep, part++, json);
       }
       db.exec('DROP TABLE file_cache;');
     },
