@@ -18,10 +18,11 @@ export interface PlainHeader {
   nullBlock: boolean;
 }
 
-const ZERO = 0x30; // '0'
+/** The type flags read here besides NUL: '0' (a file) and '5' (a folder). */
+const ZERO = 0x30;
+const FIVE = 0x35;
 /** Where the numeric fields begin (mode, uid, gid, size, mtime, cksum, devmajor, devminor, atime, ctime). */
 const BASE256_FIELDS = [100, 108, 116, 124, 136, 148, 329, 337, 476, 488];
-const FIVE = 0x35; // '5'
 
 // tar 7's decString and decSmallNumber (header.js), for the same results on odd bytes.
 const decString = (buf: Buffer, off: number, size: number): string =>
