@@ -80,10 +80,17 @@ const CHUNKS = [
   },
   { name: 'zod', test: /\/node_modules\/zod\//, priority: 2 },
   // What a restore's extraction worker loads (out/cli/extractWorker.js): on its own, so that each worker
-  // compiles these few modules rather than the whole engine of the core chunk.
+  // compiles these few modules rather than the whole engine of the core chunk. The modules the core
+  // uses too in one chunk; the tar reader (and tar's header decoders, which it imports) in another
+  // that only the worker loads, so that no other command loads tar.
   {
     name: 'extract',
-    test: /\/src\/core\/(archive\/(ArchiveExtractor|TarSplitter|StagingFiles|PostedSmallFiles|extractWorkerProtocol|memberPath)|model\/osErrors)\.ts$/,
+    test: /\/src\/core\/(archive\/(StagingFiles|PostedSmallFiles|extractWorkerProtocol|memberPath)|model\/osErrors)\.ts$/,
+    priority: 2,
+  },
+  {
+    name: 'tar-reader',
+    test: /\/src\/core\/archive\/(ArchiveExtractor|TarSplitter|plainTarHeader)\.ts$/,
     priority: 2,
   },
   {

@@ -1,9 +1,12 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { extractArchive } from '../../src/core/archive/ArchiveExtractor.js';
 import { createArchive } from '../../src/core/archive/ArchiveWriter.js';
+import { extractArchiveInWorker } from '../../src/core/archive/extractInWorker.js';
 import type { FileEntry } from '../../src/core/model/types.js';
 import { collect, fromBuffer, listFiles, removeTempDirs, sha256, tempDir, writeSweep } from './helpers.js';
 
@@ -129,4 +132,35 @@ describe('createArchive + extractArchive', () => {
     const dest = await tempDir('empty-dest');
     expect((await extractArchive(fromBuffer(bytes), dest, [])).files).toEqual([]);
   });
+});
+
+describe('extractArchiveInWorker: how the archive bytes come in', () => {
+  // The restore's thread holds the download back once more than a window (1 MiB) of bytes is waiting
+  // for the worker. A read from a store may come in chunks of any size: of half the window or more, a
+  // restore of one archive once waited for ever (each side waiting for the other).
+  it.each([
+    ['64 KiB', 64 * 1024],
+    ['1 MiB', 1024 * 1024],
+    ['3 MiB', 3 * 1024 * 1024],
+  ])(
+    'restores every file, with the small files written here, from chunks of %s',
+    async (_, chunkBytes) => {
+      const src = await tempDir(`chunks-${chunkBytes}`);
+      // ~6 MB of incompressible small files: several chunks of every size above.
+      const content: Record<string, Buffer> = {};
+      for (let i = 0; i < 24; i++) content[`passive/runs/${RUN}/out/part_${i}.bin`] = randomBytes(250_000);
+      const files = await writeSweep(src, content);
+      const { bytes } = await archiveBytes(src, files, 1);
+      const chunks: Buffer[] = [];
+      for (let at = 0; at < bytes.length; at += chunkBytes) chunks.push(bytes.subarray(at, at + chunkBytes));
+      const dest = await tempDir(`chunks-out-${chunkBytes}`);
+      const out = await extractArchiveInWorker(Readable.from(chunks), dest, files, {
+        writeSmallFilesHere: true,
+      });
+      expect([...out.files].sort()).toEqual(files.map((f) => f.path).sort());
+      for (const f of files)
+        expect(sha256(await readFile(path.join(dest, ...f.path.split('/'))))).toBe(f.sha256);
+    },
+    30_000,
+  );
 });

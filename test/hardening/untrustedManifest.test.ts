@@ -159,6 +159,64 @@ describe('a tampered remote manifest', () => {
     }
   });
 
+  describe("the manifest the journal recorded (a no-op re-sync's quick read)", () => {
+    const bytesOf = async (key: string): Promise<Buffer> => {
+      const chunks: Buffer[] = [];
+      for await (const c of await app.store.get(key)) chunks.push(c as Buffer);
+      return Buffer.concat(chunks);
+    };
+
+    it('the same bytes are read without the checks; other bytes are checked and refused', async () => {
+      const recorded = await bytesOf(manifestKey('hostile'));
+      expect(await readManifest(app.store, manifestKey('hostile'), recorded)).toEqual(pristine);
+      const m = structuredClone(pristine);
+      m.files[0]!.path = '../x';
+      await writeManifest(app.store, manifestKey('hostile'), m);
+      try {
+        await expect(readManifest(app.store, manifestKey('hostile'), recorded)).rejects.toMatchObject({
+          category: 'integrity',
+          code: 'manifest-invalid',
+          message: expect.stringMatching(/files\[0\]\.path: path "\.\.\/x" leaves the sweep folder/),
+        });
+      } finally {
+        await writeManifest(app.store, manifestKey('hostile'), pristine);
+      }
+    });
+
+    it("the same bytes under another sweep's key are that sweep's manifest only after the checks", async () => {
+      const recorded = await bytesOf(manifestKey('hostile'));
+      await writeManifest(app.store, manifestKey('other'), pristine);
+      try {
+        await expect(readManifest(app.store, manifestKey('other'), recorded)).rejects.toMatchObject({
+          category: 'integrity',
+          code: 'manifest-invalid',
+          message: expect.stringMatching(/sweep: must be "other"/),
+        });
+      } finally {
+        await app.store.delete(manifestKey('other'));
+      }
+    });
+
+    it('a re-sync of the unchanged folder refuses a tampered store manifest although the journal holds the good one', async () => {
+      const sweepDir = join(work, 'exp', 'hostile');
+      const row = app.journal.sweeps.upsert({ path: sweepDir, name: 'hostile', sweepType: 'balanced' });
+      app.journal.revisions.record(row.id, pristine);
+      expect((await app.engine.syncSweep(sweepDir, { full: true })).result).toBe('noop');
+      const m = structuredClone(pristine);
+      m.objects[0]!.size = -5;
+      await writeManifest(app.store, manifestKey('hostile'), m);
+      try {
+        await expect(app.engine.syncSweep(sweepDir, { full: true })).rejects.toMatchObject({
+          category: 'integrity',
+          code: 'manifest-invalid',
+          message: expect.stringMatching(/objects\[0\]\.size: must not be negative/),
+        });
+      } finally {
+        await writeManifest(app.store, manifestKey('hostile'), pristine);
+      }
+    });
+  });
+
   it('through the CLI: exit 5, code manifest-invalid, the field named', async () => {
     const m = structuredClone(pristine);
     m.objects[1]!.size = -1;

@@ -25,8 +25,6 @@ import { closeSync, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
-import { Header } from 'tar/header';
-import { Pax } from 'tar/pax';
 import { SyncError } from '../model/errors.js';
 import { fromOsError } from '../model/osErrors.js';
 import type { FileEntry } from '../model/types.js';
@@ -290,11 +288,15 @@ async function archiveOne(
 async function writeHeader(gzip: GzipMemberWriter, entry: FileEntry): Promise<void> {
   const mtimeSec = Math.floor(entry.mtimeMs / 1000);
   if (encodeUstarFile(entry.path, entry.size, mtimeSec, HEADER)) return gzip.write(HEADER);
-  for (const block of headerBlocks(entry)) await gzip.write(block);
+  for (const block of await headerBlocks(entry)) await gzip.write(block);
 }
 
-/** ustar header, preceded by a pax header only when the path can't be stored in ustar. */
-function headerBlocks(entry: FileEntry): Buffer[] {
+/**
+ * ustar header, preceded by a pax header only when the path can't be stored in ustar. tar is loaded
+ * here, on the first such path, not with the engine: every command but a restore can do without it.
+ */
+async function headerBlocks(entry: FileEntry): Promise<Buffer[]> {
+  const [{ Header }, { Pax }] = await Promise.all([import('tar/header'), import('tar/pax')]);
   const mtime = new Date(Math.floor(entry.mtimeMs / 1000) * 1000);
   const header = new Header({
     path: entry.path,

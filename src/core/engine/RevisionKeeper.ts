@@ -23,17 +23,20 @@ export class RevisionKeeper {
    * The latest committed revision, or null. If a sync was interrupted after preserving it, the preserved
    * manifest is the one whose keys are still right, so it wins over `manifest.json`.
    */
-  async current(): Promise<RemoteManifest | null> {
-    return this.currentFrom(await this.latest());
+  async current(recorded?: Buffer | null): Promise<RemoteManifest | null> {
+    return this.currentFrom(await this.latest(recorded), recorded);
   }
 
-  /** `manifest.json` as it is (null when absent), without the checks `current` adds. */
-  latest(): Promise<RemoteManifest | null> {
-    return readManifest(this.store, manifestKey(this.sweep));
+  /**
+   * `manifest.json` as it is (null when absent), without the checks `current` adds. `recorded`: the
+   * manifest the journal holds for the sweep, as readManifest takes it.
+   */
+  latest(recorded?: Buffer | null): Promise<RemoteManifest | null> {
+    return readManifest(this.store, manifestKey(this.sweep), recorded);
   }
 
   /** `current`, given what `latest` returned: for a caller that needs to know whether manifest.json exists. */
-  async currentFrom(latest: RemoteManifest | null): Promise<RemoteManifest | null> {
+  async currentFrom(latest: RemoteManifest | null, recorded?: Buffer | null): Promise<RemoteManifest | null> {
     if (!latest) {
       // manifest.json deleted (by hand, a lifecycle rule) while earlier revisions are kept: a new sync
       // must continue after the newest kept revision, not start again at 1 (whose preserved manifest
@@ -41,7 +44,9 @@ export class RevisionKeeper {
       const kept = await this.all();
       return kept.at(-1) ?? null;
     }
-    return (await readManifest(this.store, revisionManifestKey(this.sweep, latest.revision))) ?? latest;
+    return (
+      (await readManifest(this.store, revisionManifestKey(this.sweep, latest.revision), recorded)) ?? latest
+    );
   }
 
   /**

@@ -44,9 +44,10 @@ import { TOOL_VERSION } from './version.js';
 export interface SyncEngineDeps {
   store: ObjectStore;
   catalog: Catalog;
-  /** Only the file-hash cache: what the sync means for the sweep's state is the caller's to record
-   *  (src/core/watch/syncRecorded.ts). */
-  journal: Pick<Journal, 'fileCache'>;
+  /** Only read, but for the file-hash cache: what the sync means for the sweep's state is the caller's
+   *  to record (src/core/watch/syncRecorded.ts). The manifest recorded last for the folder lets a no-op
+   *  re-sync know the store's copy as one checked before (readManifest's `recorded`). */
+  journal: Pick<Journal, 'fileCache' | 'recordedManifest'>;
   owner: string;
   sourceHost: string;
   compressionLevel: number;
@@ -283,7 +284,9 @@ export class SyncEngine {
   ): Promise<SyncOutcome | null> {
     const { path, name, layout, known } = c;
     const emit = options.onEvent ?? (() => {});
-    const remote = await new RevisionKeeper(this.deps.store, name).current();
+    const remote = await new RevisionKeeper(this.deps.store, name).current(
+      this.deps.journal.recordedManifest({ path }),
+    );
     if (!remote) return null;
     const plan = planSync(name, known, layout.archiveUnits, remote, options.full ?? false);
     if (!plan.unchanged) return null;

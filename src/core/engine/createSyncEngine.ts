@@ -1,14 +1,13 @@
 /** A SyncEngine on opened destinations, with the engine settings taken from the configuration — the
  *  one place both the service (in process) and the engine process build it. */
 import type { AppConfig } from '../config/loadConfig.js';
-import type { Journal } from '../journal/Journal.js';
 import type { Catalog } from '../stores/Catalog.js';
 import type { ObjectStore } from '../stores/ObjectStore.js';
-import { SyncEngine } from './SyncEngine.js';
+import { SyncEngine, type SyncEngineDeps } from './SyncEngine.js';
 
 export function createSyncEngine(
   config: AppConfig,
-  opened: { store: ObjectStore; catalog: Catalog; journal: Pick<Journal, 'fileCache'> },
+  opened: { store: ObjectStore; catalog: Catalog; journal: SyncEngineDeps['journal'] },
 ): SyncEngine {
   return new SyncEngine({
     ...opened,

@@ -46,8 +46,6 @@ export function planSync(
   // Once a sweep's run data is in the cloud, every later revision carries it too: an aggregates-only
   // revision on top would make the latest revision restore less than the one before it.
   const full = wantFull || Boolean(remote?.full);
-  // Built once: every comparison with the remote revision below looks files up by path.
-  const remoteByPath = remote ? new Map(remote.files.map((f) => [f.path, f])) : new Map<string, FileEntry>();
   const unitOf = unitFinder(units);
   const loose: FileEntry[] = [];
   const byUnit = new Map<UnitSpec, FileEntry[]>(units.map((u) => [u, []]));
@@ -59,6 +57,14 @@ export function planSync(
     else byUnit.get(unit)!.push(f);
     if (unit === undefined || full) files.push(f);
   }
+  if (!isSorted(files)) files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  // The remote revision's files by path, made only when the lists can't be compared in order.
+  let remoteByPath: Map<string, FileEntry> | undefined;
+  const remoteFile = (path: string): FileEntry | undefined => {
+    remoteByPath ??= new Map(remote?.files.map((f) => [f.path, f]));
+    return remoteByPath.get(path);
+  };
+  const unchanged = remote !== null && remote.full === full && sameContents(remote.files, files, remoteFile);
   const objects: PlannedObject[] = loose.map((file) => {
     const key = fileKey(sweep, file.path);
     const prior = remote?.objects.find(
@@ -72,21 +78,14 @@ export function planSync(
       if (unitFiles.length === 0) continue;
       const key = archiveKey(sweep, unit.name);
       const prior = remote?.objects.find((o) => o.key === key) ?? null;
-      const reuse = prior && sameFileSet(prior.files, unitFiles, remoteByPath) ? prior : null;
-      objects.push({ kind: 'archive', key, branch: unit.name, files: unitFiles, reuse });
+      // Unchanged, every file has the remote revision's content: the archive is reused if it holds
+      // exactly these paths.
+      const same =
+        prior !== null &&
+        (unchanged ? samePaths(prior.files, unitFiles) : sameFileSet(prior.files, unitFiles, remoteFile));
+      objects.push({ kind: 'archive', key, branch: unit.name, files: unitFiles, reuse: same ? prior : null });
     }
   }
-  if (!isSorted(files)) files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  // Paths are unique on both sides: the same count and every file found with the same content is the
-  // same set.
-  const unchanged =
-    remote !== null &&
-    remote.full === full &&
-    remote.files.length === files.length &&
-    files.every((f) => {
-      const r = remoteByPath.get(f.path);
-      return r !== undefined && sameContent(r, f);
-    });
   return {
     files,
     objects,
@@ -94,6 +93,38 @@ export function planSync(
     unchanged,
     revision: remote ? (unchanged ? remote.revision : remote.revision + 1) : 1,
   };
+}
+
+/**
+ * Whether `remote` (a revision's files) and `current` (sorted by path) hold the same files with the same
+ * content. Paths are unique on both sides: the same count and every file found with the same content is
+ * the same set. A manifest lists its files sorted, so they are compared in order, and looked up by path
+ * (`remoteFile`) only from the first pair whose paths differ.
+ */
+function sameContents(
+  remote: readonly FileEntry[],
+  current: readonly FileEntry[],
+  remoteFile: (path: string) => FileEntry | undefined,
+): boolean {
+  if (remote.length !== current.length) return false;
+  let i = 0;
+  while (i < current.length && remote[i]!.path === current[i]!.path) {
+    if (!sameContent(remote[i]!, current[i]!)) return false;
+    i++;
+  }
+  for (; i < current.length; i++) {
+    const r = remoteFile(current[i]!.path);
+    if (r === undefined || !sameContent(r, current[i]!)) return false;
+  }
+  return true;
+}
+
+/** Whether `paths` (unique) are exactly the paths of `current`: in order, else as sets. */
+function samePaths(paths: readonly string[], current: readonly FileEntry[]): boolean {
+  if (paths.length !== current.length) return false;
+  if (current.every((f, i) => f.path === paths[i])) return true;
+  const wanted = new Set(paths);
+  return current.every((f) => wanted.has(f.path));
 }
 
 /** The unit a path belongs to, with each unit's folder prefixes made once (12,000 paths are asked). */
@@ -157,16 +188,15 @@ export function hashesToDefer(
   return out;
 }
 
-/** True when `paths` (with their entries in `remoteByPath`) hold exactly the content of `current`. */
+/** True when `paths` (with their entries found by `remoteFile`) hold exactly the content of `current`. */
 function sameFileSet(
   paths: string[],
   current: FileEntry[],
-  remoteByPath: ReadonlyMap<string, FileEntry>,
+  remoteFile: (path: string) => FileEntry | undefined,
 ): boolean {
-  if (paths.length !== current.length) return false;
-  const wanted = new Set(paths);
+  if (!samePaths(paths, current)) return false;
   return current.every((f) => {
-    const r = remoteByPath.get(f.path);
-    return r !== undefined && wanted.has(f.path) && sameContent(r, f);
+    const r = remoteFile(f.path);
+    return r !== undefined && sameContent(r, f);
   });
 }

@@ -82,6 +82,15 @@ export class Journal {
     }
   }
 
+  /**
+   * The bytes of the manifest recorded last for a sweep — the one at `path`, or by `name` the most
+   * recently updated sweep of that name — or null: what readManifest takes as `recorded`.
+   */
+  recordedManifest(sweep: { path: string } | { name: string }): Buffer | null {
+    const row = 'path' in sweep ? this.sweeps.byPath(sweep.path) : this.sweeps.byName(sweep.name);
+    return row ? this.revisions.latestManifestBytes(row.id) : null;
+  }
+
   /** Run several journal writes as one transaction (e.g. record a revision and mark the sweep synced).
    *  Nested calls become savepoints. */
   transaction<T>(fn: () => T): T {

@@ -90,11 +90,23 @@ export class RevisionsRepository {
     return this.ctx.guard(() => {
       const info = optional(this.stmts.latest.get(sweepId) as RevisionRow | undefined, toRevisionInfo);
       if (!info) return null;
-      const parts = this.stmts.parts.all(sweepId, info.revision) as Buffer[];
-      if (parts.length === 0) return null;
-      const text = (parts.length === 1 ? parts[0]! : Buffer.concat(parts)).toString('utf8');
-      return { ...info, manifest: JSON.parse(text) as RemoteManifest };
+      const bytes = this.manifestBytes(sweepId, info.revision);
+      return bytes ? { ...info, manifest: JSON.parse(bytes.toString('utf8')) as RemoteManifest } : null;
     });
+  }
+
+  /** The newest revision's manifest as the bytes the store took (not parsed); null as for `latest`. */
+  latestManifestBytes(sweepId: number): Buffer | null {
+    return this.ctx.guard(() => {
+      const info = this.stmts.latest.get(sweepId) as RevisionRow | undefined;
+      return info ? this.manifestBytes(sweepId, info.revision) : null;
+    });
+  }
+
+  private manifestBytes(sweepId: number, revision: number): Buffer | null {
+    const parts = this.stmts.parts.all(sweepId, revision) as Buffer[];
+    if (parts.length === 0) return null;
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
   }
 
   /** Every revision recorded, newest first, without manifests (only the latest's is kept). */

@@ -421,6 +421,7 @@ export class AppService implements Bridge {
                 select: q.what,
                 signal: ctx.signal,
                 onEvent: ctx.emit,
+                recordedManifest: journal.recordedManifest({ name: q.sweep }),
               });
               return {
                 value: result,
