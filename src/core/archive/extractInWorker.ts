@@ -148,13 +148,8 @@ export async function extractArchiveInWorker(
     return await new Promise<ExtractResult>((resolve, reject) => {
       worker.on('message', (m: FromExtractWorker) => {
         if (m.type === 'consumed') {
-          // The worker's input stream asks for more (its read(), which posts this) once per chunk it
-          // was given, whatever it still holds: so an ask is always answered, or with chunks of half
-          // the window or more both sides would wait for each other (it asked holding one; nothing
-          // more came, so it never asked again). The window still holds the input back as soon as
-          // more than WINDOW_BYTES are outstanding.
           consumed = m.bytes;
-          if (paused) {
+          if (paused && sent - consumed <= WINDOW_BYTES / 2) {
             paused = false;
             input.resume();
           }

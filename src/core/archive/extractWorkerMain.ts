@@ -7,7 +7,7 @@
  * to write (PostedSmallFiles.ts).
  * It is started before its archive is known and given it by a 'start' message (extractInWorker.ts).
  */
-import { Readable } from 'node:stream';
+import { pipeline, Readable, Transform } from 'node:stream';
 import { parentPort } from 'node:worker_threads';
 import { toSyncError } from '../model/errors.js';
 import { findOsError } from '../model/osErrors.js';
@@ -29,8 +29,10 @@ const post = (m: FromExtractWorker): void => port.postMessage(m);
 
 /** The archive's bytes as they arrive, and how to stop: made by the 'start' message. */
 let job: {
+  /** Where the bytes arrive (pushed as their messages come). */
   input: Readable;
-  received: number;
+  /** The same bytes as the extraction takes them. */
+  taken: Readable;
   cancel: AbortController;
   smallFiles?: PostedSmallFiles;
 } | null = null;
@@ -45,23 +47,30 @@ port.on('message', (m: ToExtractWorker) => {
   }
   if (!job) return; // only 'start' comes first (extractInWorker.ts)
   if (m.type === 'written' || m.type === 'write-failed') job.smallFiles?.receive(m);
-  else if (m.type === 'chunk') {
-    job.received += m.chunk.byteLength;
+  else if (m.type === 'chunk')
     job.input.push(Buffer.from(m.chunk.buffer, m.chunk.byteOffset, m.chunk.byteLength));
-  } else if (m.type === 'end') job.input.push(null);
+  else if (m.type === 'end') job.input.push(null);
   else if (m.type === 'fail') job.input.destroy(new Error(m.message));
   else job.cancel.abort();
 });
 
 function startJob(data: ExtractWorkerData): NonNullable<typeof job> {
+  // The sender's window moves on what the extraction has taken, posted chunk by chunk as it takes them.
+  // (Not from the input's read(), which a stream calls at most once per push: with chunks of half the
+  // window or more, the sender waited for a report that the worker, given nothing more, never sent.)
+  const input = new Readable({ read() {} });
+  let taken = 0;
+  const counted = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      taken += chunk.length;
+      post({ type: 'consumed', bytes: taken });
+      done(null, chunk);
+    },
+  });
+  pipeline(input, counted, () => {}); // an input destroyed ('fail') fails what the extraction reads
   const started: NonNullable<typeof job> = {
-    input: new Readable({
-      // Called whenever the extraction wants more: what it has taken is the buffer's bytes gone.
-      read() {
-        post({ type: 'consumed', bytes: started.received - this.readableLength });
-      },
-    }),
-    received: 0,
+    input,
+    taken: counted,
     cancel: new AbortController(),
     ...(data.postSmallFiles ? { smallFiles: new PostedSmallFiles(port!) } : {}),
   };
@@ -78,7 +87,7 @@ async function extract(data: ExtractWorkerData, j: NonNullable<typeof job>): Pro
     lastSent = Date.now();
   };
   try {
-    const { files } = await extractArchive(j.input, data.destDir, data.expected, {
+    const { files } = await extractArchive(j.taken, data.destDir, data.expected, {
       signal: j.cancel.signal,
       ...(j.smallFiles ? { smallFiles: j.smallFiles } : {}),
       onBytes: (n) => {

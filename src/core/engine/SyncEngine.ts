@@ -285,7 +285,7 @@ export class SyncEngine {
     const { path, name, layout, known } = c;
     const emit = options.onEvent ?? (() => {});
     const remote = await new RevisionKeeper(this.deps.store, name).current(
-      this.deps.journal.recordedManifest({ path }),
+      this.deps.journal.recordedManifest(path),
     );
     if (!remote) return null;
     const plan = planSync(name, known, layout.archiveUnits, remote, options.full ?? false);

@@ -82,12 +82,10 @@ export class Journal {
     }
   }
 
-  /**
-   * The bytes of the manifest recorded last for a sweep — the one at `path`, or by `name` the most
-   * recently updated sweep of that name — or null: what readManifest takes as `recorded`.
-   */
-  recordedManifest(sweep: { path: string } | { name: string }): Buffer | null {
-    const row = 'path' in sweep ? this.sweeps.byPath(sweep.path) : this.sweeps.byName(sweep.name);
+  /** The bytes of the manifest recorded last for the sweep folder at `path`, or null: what readManifest
+   *  takes as `recorded`. */
+  recordedManifest(path: string): Buffer | null {
+    const row = this.sweeps.byPath(path);
     return row ? this.revisions.latestManifestBytes(row.id) : null;
   }
 

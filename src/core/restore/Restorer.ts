@@ -38,9 +38,6 @@ export interface RestoreOptions {
   /** What to restore: everything (default), the aggregates only (every loose file), or chosen branches
    *  (their archives only). */
   select?: RestoreSelection;
-  /** The bytes of the manifest this machine's journal recorded last for the sweep, if any: the store's
-   *  manifest, if it is exactly those bytes, is read without the checks (see readManifest). */
-  recordedManifest?: Buffer | null;
 }
 
 export interface RestoreResult {
@@ -83,7 +80,7 @@ async function restoreWith(
   options: RestoreOptions,
 ): Promise<RestoreResult> {
   const emit = options.onEvent ?? (() => {});
-  const manifest = await findRevision(store, sweep, options.revision, options.recordedManifest);
+  const manifest = await findRevision(store, sweep, options.revision);
   const chosen = selectObjects(manifest, options.select ?? { kind: 'all' });
   const archives = chosen.filter((o) => o.kind === 'archive').length;
   workers.prestart(Math.min(archives, options.concurrency ?? 4));
@@ -267,19 +264,18 @@ export async function findRevision(
   store: ObjectStore,
   sweep: string,
   revision?: number,
-  recorded?: Buffer | null,
 ): Promise<RemoteManifest> {
   const keeper = new RevisionKeeper(store, sweep);
   let manifest: RemoteManifest | null;
   if (revision === undefined) {
-    const latest = await keeper.latest(recorded);
+    const latest = await keeper.latest();
     if (!latest) {
       // The objects are there but the commit point is gone: say so, not "no such sweep". (Asked only
       // once manifest.json is found absent: a round trip less before every restore.)
       const missing = await keeper.missingManifest();
       if (missing) throw manifestMissingError(store, sweep, missing);
     }
-    manifest = await keeper.currentFrom(latest, recorded);
+    manifest = await keeper.currentFrom(latest);
   } else manifest = await keeper.revision(revision);
   if (manifest) return manifest;
   const all = await keeper.all();

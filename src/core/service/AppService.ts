@@ -421,7 +421,6 @@ export class AppService implements Bridge {
                 select: q.what,
                 signal: ctx.signal,
                 onEvent: ctx.emit,
-                recordedManifest: journal.recordedManifest({ name: q.sweep }),
               });
               return {
                 value: result,
