@@ -44,9 +44,9 @@ import { TOOL_VERSION } from './version.js';
 export interface SyncEngineDeps {
   store: ObjectStore;
   catalog: Catalog;
-  /** Only read, but for the file-hash cache: what the sync means for the sweep's state is the caller's
-   *  to record (src/core/watch/syncRecorded.ts). The manifest recorded last for the folder lets a no-op
-   *  re-sync know the store's copy as one checked before (readManifest's `recorded`). */
+  /** The file-hash cache, which the sync keeps, and the manifest recorded last for the folder, read
+   *  only (a no-op re-sync knows the store's copy as one checked before: readManifest's `recorded`). What
+   *  the sync means for the sweep's state is the caller's to record (src/core/watch/syncRecorded.ts). */
   journal: Pick<Journal, 'fileCache' | 'recordedManifest'>;
   owner: string;
   sourceHost: string;
