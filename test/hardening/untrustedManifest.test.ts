@@ -166,7 +166,7 @@ describe('a tampered remote manifest', () => {
       return Buffer.concat(chunks);
     };
 
-    it('the same bytes are read without the checks; other bytes are checked and refused', async () => {
+    it('the recorded bytes read back as the manifest; other bytes are checked and refused', async () => {
       const recorded = await bytesOf(manifestKey('hostile'));
       expect(await readManifest(app.store, manifestKey('hostile'), recorded)).toEqual(pristine);
       const m = structuredClone(pristine);
