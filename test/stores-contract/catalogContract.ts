@@ -238,6 +238,66 @@ export function catalogContract(ctx: () => Catalog): void {
     expect(await catalog.getSweep('atomic-new')).toBeNull();
   });
 
+  it('a write begun early (beginSweepWrite) shows nothing until finished, then exactly what writeSweep writes', async () => {
+    const catalog = ctx();
+    const first = balancedWrite('early', 3);
+    await catalog.writeSweep(first);
+    const { manifest, archiveBytes, ...rows } = {
+      ...balancedWrite('early', 5),
+      revision: 2,
+      archiveBytes: 4321,
+    };
+    const pending = catalog.beginSweepWrite(rows);
+    await new Promise((r) => setTimeout(r, 300)); // a catalog that sends the rows at once has sent them
+    expect(await catalog.getSweepListing('early')).toMatchObject({
+      revision: 1,
+      pairsTotal: 3,
+      archiveBytes: first.archiveBytes,
+    });
+    expect(await catalog.listComparisonRows('early')).toEqual(first.comparisonRows);
+
+    const { sweepId } = await pending.finish({ manifest, archiveBytes });
+    expect(await catalog.getSweep('early')).toMatchObject({
+      sweepId,
+      revision: 2,
+      pairsTotal: 5,
+      archiveBytes: 4321,
+    });
+    expect(await catalog.listComparisonRows('early')).toEqual(rows.comparisonRows);
+    expect(await catalog.listRegistryRows('early')).toEqual(rows.registryRows);
+    await pending.abandon(); // after finish: nothing to drop
+    expect(await catalog.getSweepListing('early')).toMatchObject({ sweepId, revision: 2 });
+  });
+
+  it('a write begun early and abandoned leaves the catalog as it was, and a refused one fails at finish', async () => {
+    const catalog = ctx();
+    const first = balancedWrite('dropped', 3);
+    await catalog.writeSweep(first);
+    const { manifest, archiveBytes, ...rows } = { ...balancedWrite('dropped', 6), revision: 2 };
+    const dropped = catalog.beginSweepWrite(rows);
+    await new Promise((r) => setTimeout(r, 300));
+    await dropped.abandon();
+    expect(await catalog.getSweep('dropped')).toMatchObject({ revision: 1, pairsTotal: 3 });
+    expect(await catalog.listRegistryRows('dropped')).toEqual(first.registryRows);
+    const neverWritten = catalog.beginSweepWrite({ ...rows, name: 'dropped-new' });
+    await neverWritten.abandon();
+    expect(await catalog.getSweep('dropped-new')).toBeNull();
+
+    // A registry row with no run id: refused as writeSweep refuses it, nothing of it written.
+    const bad = {
+      ...rows,
+      revision: 3,
+      registryRows: rows.registryRows.map((r, i) =>
+        i === 4 ? { ...r, runId: null as unknown as string } : r,
+      ),
+    };
+    const refused = catalog.beginSweepWrite(bad);
+    await expect(refused.finish({ manifest, archiveBytes })).rejects.toMatchObject({ name: 'SyncError' });
+    await refused.abandon();
+    expect(await catalog.getSweep('dropped')).toMatchObject({ revision: 1, pairsTotal: 3 });
+    expect(await catalog.listComparisonRows('dropped')).toEqual(first.comparisonRows);
+  });
+
   it('refuses a page that is not a whole number ≥ 0 as a usage error', async () => {
     const catalog = ctx();
     await catalog.writeSweep(balancedWrite('paged-badly', 2));

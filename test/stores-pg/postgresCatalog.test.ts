@@ -38,6 +38,73 @@ describe('PostgresCatalog', () => {
   });
 });
 
+/** The backends of `url`'s catalogs holding a transaction open and idle (a begun sweep write). */
+async function idleInTransaction(): Promise<number[]> {
+  const { rows } = await sql.query<{ pid: number }>(
+    "select pid from pg_stat_activity where application_name = 'bilancio-sync' and state = 'idle in transaction'",
+  );
+  return rows.map((r) => r.pid);
+}
+
+async function until(what: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await what())) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('PostgresCatalog: a sweep write begun early', () => {
+  it('sends the rows in a transaction other readers do not see, and commits them at finish', async () => {
+    await catalog.writeSweep(balancedWrite('staged', 2));
+    const { manifest, archiveBytes, ...rows } = { ...balancedWrite('staged', 4), revision: 2 };
+    const pending = catalog.beginSweepWrite(rows);
+    await until(async () => (await idleInTransaction()).length === 1);
+    // The server holds the new rows already; another session sees the revision before.
+    const { rows: seen } = await sql.query(
+      "select s.revision, count(c.*)::int as rows from sweeps s left join comparison_results c using (sweep_id) where s.name = 'staged' group by s.revision",
+    );
+    expect(seen).toEqual([{ revision: 1, rows: 2 }]);
+
+    const before = Date.now();
+    const { sweepId } = await pending.finish({ manifest, archiveBytes });
+    expect(await idleInTransaction()).toEqual([]);
+    const row = await catalog.getSweepListing('staged');
+    expect(row).toMatchObject({ sweepId, revision: 2, pairsTotal: 4, archiveBytes });
+    // synced_at is the commit's time, not the transaction's start (when the rows were sent).
+    expect(Date.parse(row?.syncedAt ?? '')).toBeGreaterThanOrEqual(before - 1000);
+    const { rows: stored } = await sql.query("select manifest from sweeps where name = 'staged'");
+    expect(stored[0].manifest).toEqual(JSON.parse(JSON.stringify(manifest)));
+  });
+
+  it('writes the sweep whole at finish when the server ended the transaction meanwhile', async () => {
+    await catalog.writeSweep(balancedWrite('cut', 2));
+    const { manifest, archiveBytes, ...rows } = { ...balancedWrite('cut', 3), revision: 2 };
+    const pending = catalog.beginSweepWrite(rows);
+    await until(async () => (await idleInTransaction()).length === 1);
+    const [pid] = await idleInTransaction();
+    await sql.query('select pg_terminate_backend($1)', [pid]);
+    const { sweepId } = await pending.finish({ manifest, archiveBytes });
+    expect(await catalog.getSweepListing('cut')).toMatchObject({ sweepId, revision: 2, pairsTotal: 3 });
+    expect(await catalog.listComparisonRows('cut')).toEqual(rows.comparisonRows);
+  });
+
+  it('holds the transaction no longer than pendingWriteHoldMs, and then writes whole at finish', async () => {
+    const short = new PostgresCatalog(db.url, { pendingWriteHoldMs: 200 });
+    try {
+      const { manifest, archiveBytes, ...rows } = balancedWrite('held', 3);
+      const pending = short.beginSweepWrite(rows);
+      await until(async () => (await idleInTransaction()).length === 1);
+      await until(async () => (await idleInTransaction()).length === 0, 3000);
+      expect(await catalog.getSweepListing('held')).toBeNull(); // rolled back, not committed
+      const { sweepId } = await pending.finish({ manifest, archiveBytes });
+      expect(await catalog.getSweepListing('held')).toMatchObject({ sweepId, revision: 1, pairsTotal: 3 });
+    } finally {
+      await short.close();
+    }
+  });
+});
+
 describe('PostgresCatalog configuration and failures', () => {
   it('says what to run when the tables are missing and it may not apply them', async () => {
     const fresh = await startTestPostgres();

@@ -24,7 +24,7 @@ import { confirmStillQuiet } from '../sweep/confirmStillQuiet.js';
 import type { SweepLayout } from '../sweep/layout.js';
 import { buildFileManifest } from '../sweep/manifest.js';
 import { ParsedCsvFiles } from '../sweep/parsedCsvFiles.js';
-import { buildCatalogWrite } from './catalogWrite.js';
+import { buildCatalogRows, buildCatalogWrite, catalogWriteEnd } from './catalogWrite.js';
 import { identifySweep } from './identifySweep.js';
 import { MANIFEST_FORMAT } from './manifestIO.js';
 import { ProgressMeter } from './ProgressMeter.js';
@@ -392,62 +392,86 @@ export class SyncEngine {
 
     const bytesTotal = plan.objects.filter((o) => !o.reuse).reduce((n, o) => n + sourceBytes(o), 0);
     emit({ type: 'sync-started', sweep: name, path, revision: plan.revision, bytesTotal, full: plan.full });
-    // An earlier attempt killed mid-upload (SIGKILL, power cut) left its multipart uploads open: cancel
-    // them, or their parts cost storage forever. Safe: one sync of a sweep runs at a time.
-    const uploadsCleaned = await this.deps.store.abortIncompleteUploads(`${name}/`);
-    if (remote) {
-      const replaced = new Map(
-        plan.objects.filter((o) => !o.reuse).map((o) => [o.key, o.kind === 'aggregate' ? o.file.sha256 : '']),
-      );
-      warnings.push(...(await keeper.preserveBefore(remote, replaced)));
-    }
-
-    const meter = new ProgressMeter(bytesTotal);
-    const report = (key: string, objectDone: number, objectTotal: number) =>
-      emit({
-        type: 'progress',
-        sweep: name,
-        phase: 'uploading',
-        key,
-        object: { key, bytesDone: objectDone, bytesTotal: objectTotal },
-        bytesDone: meter.bytesDone,
-        bytesTotal,
-        bytesPerSecond: meter.bytesPerSecond,
-        etaSeconds: meter.etaSeconds,
-      });
-    const written = await this.writeObjects(plan.objects, path, name, meter, report, options.signal, emit);
-    if (plan.files.some((f) => f.sha256 === '')) {
-      throw new SyncError('internal', `${name}: some files were neither hashed nor archived`);
-    }
-    if (written.hashedWhileArchiving) {
-      fileCache.replace(path, hashed(files));
-    }
-
-    const manifest: RemoteManifest = {
-      format: MANIFEST_FORMAT,
-      sweep: name,
-      sweepType,
-      revision: plan.revision,
-      full: plan.full,
-      createdAt: new Date(oldestMtime(files)).toISOString(),
-      syncedAt: new Date().toISOString(),
-      sourceHost: this.deps.sourceHost,
-      sourcePath: path,
-      toolVersion: TOOL_VERSION,
-      files: plan.files,
-      objects: written.objects,
-      stats: {
-        comparisonRows: countComparisonRows(aggregates),
-        registryRows: countRegistryRows(aggregates),
-        totalBytes: plan.files.reduce((n, f) => n + f.size, 0),
-      },
-      warnings,
-    };
-    emit({ type: 'progress', sweep: name, phase: 'cataloguing', bytesDone: bytesTotal, bytesTotal });
-    await keeper.checkUnmoved(remote, plan.revision, written.objects); // before the catalog takes its rows
-    await this.deps.catalog.writeSweep(
-      buildCatalogWrite({ name, owner: this.deps.owner, sweepType, aggregates, manifest }),
+    const createdAt = new Date(oldestMtime(files)).toISOString();
+    const totalBytes = plan.files.reduce((n, f) => n + f.size, 0);
+    // The catalog takes the rows while the objects upload (a server's share of the write then overlaps
+    // the compression); they become visible only at `finish`, after checkUnmoved, as a whole write would.
+    const catalogWrite = this.deps.catalog.beginSweepWrite(
+      buildCatalogRows({
+        name,
+        owner: this.deps.owner,
+        sweepType,
+        aggregates,
+        revision: plan.revision,
+        createdAt,
+        totalBytes,
+        sourceHost: this.deps.sourceHost,
+      }),
     );
+    let manifest: RemoteManifest;
+    let written: Awaited<ReturnType<SyncEngine['writeObjects']>>;
+    let uploadsCleaned: number;
+    try {
+      // An earlier attempt killed mid-upload (SIGKILL, power cut) left its multipart uploads open: cancel
+      // them, or their parts cost storage forever. Safe: one sync of a sweep runs at a time.
+      uploadsCleaned = await this.deps.store.abortIncompleteUploads(`${name}/`);
+      if (remote) {
+        const replaced = new Map(
+          plan.objects
+            .filter((o) => !o.reuse)
+            .map((o) => [o.key, o.kind === 'aggregate' ? o.file.sha256 : '']),
+        );
+        warnings.push(...(await keeper.preserveBefore(remote, replaced)));
+      }
+
+      const meter = new ProgressMeter(bytesTotal);
+      const report = (key: string, objectDone: number, objectTotal: number) =>
+        emit({
+          type: 'progress',
+          sweep: name,
+          phase: 'uploading',
+          key,
+          object: { key, bytesDone: objectDone, bytesTotal: objectTotal },
+          bytesDone: meter.bytesDone,
+          bytesTotal,
+          bytesPerSecond: meter.bytesPerSecond,
+          etaSeconds: meter.etaSeconds,
+        });
+      written = await this.writeObjects(plan.objects, path, name, meter, report, options.signal, emit);
+      if (plan.files.some((f) => f.sha256 === '')) {
+        throw new SyncError('internal', `${name}: some files were neither hashed nor archived`);
+      }
+      if (written.hashedWhileArchiving) {
+        fileCache.replace(path, hashed(files));
+      }
+
+      manifest = {
+        format: MANIFEST_FORMAT,
+        sweep: name,
+        sweepType,
+        revision: plan.revision,
+        full: plan.full,
+        createdAt,
+        syncedAt: new Date().toISOString(),
+        sourceHost: this.deps.sourceHost,
+        sourcePath: path,
+        toolVersion: TOOL_VERSION,
+        files: plan.files,
+        objects: written.objects,
+        stats: {
+          comparisonRows: countComparisonRows(aggregates),
+          registryRows: countRegistryRows(aggregates),
+          totalBytes,
+        },
+        warnings,
+      };
+      emit({ type: 'progress', sweep: name, phase: 'cataloguing', bytesDone: bytesTotal, bytesTotal });
+      await keeper.checkUnmoved(remote, plan.revision, written.objects); // before the catalog shows its rows
+      await catalogWrite.finish(catalogWriteEnd(manifest));
+    } catch (e) {
+      await catalogWrite.abandon();
+      throw e;
+    }
     options.signal?.throwIfAborted();
     await keeper.commit(manifest, remote); // the commit point: refused if another sync committed meanwhile
 

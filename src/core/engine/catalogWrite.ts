@@ -2,7 +2,12 @@ import type { SweepType } from '../../shared/states.js';
 import type { JsonText } from '../model/JsonText.js';
 import { catalogManifest, type RemoteManifest } from '../model/RemoteManifest.js';
 import type { CsvRow, Json } from '../model/types.js';
-import type { CatalogSweepWrite, RegistryRowWrite } from '../stores/Catalog.js';
+import type {
+  CatalogSweepWrite,
+  RegistryRowWrite,
+  SweepRowsWrite,
+  SweepWriteEnd,
+} from '../stores/Catalog.js';
 import type { SweepAggregates } from '../sweep/aggregates.js';
 
 /** Turn a sweep's aggregates into the catalog rows of one revision (SPEC §2). */
@@ -13,7 +18,32 @@ export function buildCatalogWrite(args: {
   aggregates: SweepAggregates;
   manifest: RemoteManifest;
 }): CatalogSweepWrite {
-  const { aggregates, manifest } = args;
+  const { manifest } = args;
+  return {
+    ...buildCatalogRows({
+      ...args,
+      revision: manifest.revision,
+      createdAt: manifest.createdAt,
+      totalBytes: manifest.stats.totalBytes,
+      sourceHost: manifest.sourceHost,
+    }),
+    ...catalogWriteEnd(manifest),
+  };
+}
+
+/** The rows of a revision whose manifest is still to be made (Catalog.beginSweepWrite). */
+export function buildCatalogRows(args: {
+  name: string;
+  owner: string;
+  sweepType: SweepType;
+  aggregates: SweepAggregates;
+  revision: number;
+  /** As the manifest will say (its createdAt, stats.totalBytes, sourceHost). */
+  createdAt: string;
+  totalBytes: number;
+  sourceHost: string;
+}): SweepRowsWrite {
+  const { aggregates } = args;
   const { summary, fields } = summaryOf(aggregates);
   const isRing = args.sweepType === 'ring';
   const comparison = aggregates.comparison?.table ?? null;
@@ -21,19 +51,25 @@ export function buildCatalogWrite(args: {
     name: args.name,
     owner: args.owner,
     sweepType: args.sweepType,
-    revision: manifest.revision,
-    createdAt: manifest.createdAt,
+    revision: args.revision,
+    createdAt: args.createdAt,
     config: objectField(fields, 'config') ?? jobManifestConfig(aggregates),
     summary,
     pairsTotal: intField(fields, 'total_pairs') ?? (isRing ? (comparison?.rows.length ?? null) : null),
     pairsCompleted: intField(fields, 'completed_pairs') ?? (isRing ? completedRingRuns(aggregates) : null),
-    manifest: catalogManifest(manifest),
-    totalBytes: manifest.stats.totalBytes,
-    archiveBytes: manifest.objects.filter((o) => o.kind === 'archive').reduce((n, o) => n + o.size, 0),
-    sourceHost: manifest.sourceHost,
+    totalBytes: args.totalBytes,
+    sourceHost: args.sourceHost,
     comparisonHeader: isRing ? [] : (comparison?.header ?? []),
     comparisonRows: isRing ? [] : (comparison?.rows ?? []),
     registryRows: registryRows(aggregates, isRing ? (comparison?.rows ?? []) : []),
+  };
+}
+
+/** What the catalog takes of a revision's manifest. */
+export function catalogWriteEnd(manifest: RemoteManifest): SweepWriteEnd {
+  return {
+    manifest: catalogManifest(manifest),
+    archiveBytes: manifest.objects.filter((o) => o.kind === 'archive').reduce((n, o) => n + o.size, 0),
   };
 }
 

@@ -37,6 +37,23 @@ export interface CatalogSweepWrite {
   registryRows: RegistryRowWrite[];
 }
 
+/** The part of a sweep write known before its archives are uploaded: everything but the manifest. */
+export type SweepRowsWrite = Omit<CatalogSweepWrite, 'manifest' | 'archiveBytes'>;
+
+/** What only the finished upload knows: the revision's manifest and the bytes of its archives. */
+export type SweepWriteEnd = Pick<CatalogSweepWrite, 'manifest' | 'archiveBytes'>;
+
+/**
+ * A writeSweep begun before its manifest is known (Catalog.beginSweepWrite). Nothing of it is visible
+ * until `finish`; a write never finished leaves the catalog as it was.
+ */
+export interface PendingSweepWrite {
+  /** Completes the write: the same outcome as writeSweep of the rows with `end`, and its errors. */
+  finish(end: SweepWriteEnd): Promise<{ sweepId: string }>;
+  /** Drops the write (the sync failed): the catalog keeps what it had. Never rejects. */
+  abandon(): Promise<void>;
+}
+
 /**
  * A sweep's row without its config and summary, which can be any size (a summary.json of 50 MB): what a
  * list of sweeps and a check of a sweep's revision read.
@@ -79,6 +96,12 @@ export interface Catalog {
    *  schema is missing or too old. */
   open(): Promise<void>;
   writeSweep(write: CatalogSweepWrite): Promise<{ sweepId: string }>;
+  /**
+   * writeSweep in two steps, for a sync: the rows as its uploads start, the manifest once they are done.
+   * A catalog may send the rows meanwhile (PostgresCatalog: in a transaction that `finish` commits) or
+   * keep them and write them whole at `finish` (deferredSweepWrite.ts).
+   */
+  beginSweepWrite(rows: SweepRowsWrite): PendingSweepWrite;
   listSweeps(query?: { type?: SweepType; owner?: string } & Page): Promise<CatalogSweepListing[]>;
   getSweep(name: string, owner?: string): Promise<CatalogSweep | null>;
   /** getSweep without the config and summary (which are not even read). */

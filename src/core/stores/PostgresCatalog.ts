@@ -8,7 +8,9 @@ import type {
   CatalogSweepListing,
   CatalogSweepWrite,
   Page,
+  PendingSweepWrite,
   RegistryRowWrite,
+  SweepRowsWrite,
 } from './Catalog.js';
 import { paging } from './catalogRules.js';
 import {
@@ -30,6 +32,7 @@ import {
 } from './pgCatalogRows.js';
 import { type PgTarget, pgError } from './pgErrors.js';
 import { MIGRATION_SQL } from './pgMigrationSql.js';
+import { HOLD_MS, PgPendingSweepWrite } from './pgPendingSweepWrite.js';
 
 export interface PostgresCatalogOptions {
   /** Apply the migration when the tables are missing or older (default true: a direct URL can). */
@@ -38,6 +41,8 @@ export interface PostgresCatalogOptions {
   poolSize?: number;
   /** How long to wait for a connection before calling the server unreachable (default 10 s). */
   connectTimeoutMs?: number;
+  /** How long a begun sweep write holds its transaction (default HOLD_MS, pgPendingSweepWrite.ts). */
+  pendingWriteHoldMs?: number;
 }
 
 /**
@@ -70,6 +75,7 @@ export class PostgresCatalog implements Catalog {
       autoMigrate: options.autoMigrate ?? true,
       poolSize: options.poolSize ?? 3,
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+      pendingWriteHoldMs: options.pendingWriteHoldMs ?? HOLD_MS,
     };
   }
 
@@ -149,23 +155,43 @@ export class PostgresCatalog implements Catalog {
   }
 
   async writeSweep(write: CatalogSweepWrite): Promise<{ sweepId: string }> {
-    // One statement = one transaction: the function upserts the sweep and replaces its rows, or fails whole.
-    // A summary kept as text (src/core/sweep/jsonBytes.ts: NUL-free, like every write here) goes as bytes
-    // of its own, merged into the payload by the server: no JS string or tree of it is made here.
-    const summary = write.summary instanceof JsonText ? write.summary : null;
-    const payload = JSON.stringify(writePayload(write, { summary: summary !== null }));
-    const params: unknown[] = [payload];
-    const merged = summary
-      ? ` || jsonb_build_object('summary', convert_from($${params.push(summary.utf8)}::bytea, 'UTF8')::jsonb)`
-      : '';
-    const { rows } = await this.query<{ sweep_id: string }>(
-      `select public.bilancio_sync_write_sweep($1::jsonb${merged}) as sweep_id`,
-      params,
-      `writing sweep ${write.name}`,
-    );
+    const { text, values } = this.writeStatement(write);
+    const { rows } = await this.query<{ sweep_id: string }>(text, values, `writing sweep ${write.name}`);
     const sweepId = rows[0]?.sweep_id;
     if (!sweepId) throw new SyncError('internal', `The catalog returned no id for sweep ${write.name}.`);
     return { sweepId };
+  }
+
+  /** The rows go to the server at once, in a transaction `finish` commits (pgPendingSweepWrite.ts). */
+  beginSweepWrite(rows: SweepRowsWrite): PendingSweepWrite {
+    return new PgPendingSweepWrite(
+      {
+        connect: async () => {
+          await this.open();
+          if (!this.pool) throw new SyncError('internal', 'The Postgres catalog was closed.');
+          return this.pool.connect();
+        },
+        statement: (write) => this.writeStatement(write),
+        writeWhole: (write) => this.writeSweep(write),
+        holdMs: this.options.pendingWriteHoldMs,
+      },
+      rows,
+    );
+  }
+
+  /**
+   * One statement = one transaction: the function upserts the sweep and replaces its rows, or fails whole.
+   * A summary kept as text (src/core/sweep/jsonBytes.ts: NUL-free, like every write here) goes as bytes
+   * of its own, merged into the payload by the server: no JS string or tree of it is made here.
+   */
+  private writeStatement(write: CatalogSweepWrite): { text: string; values: unknown[] } {
+    const summary = write.summary instanceof JsonText ? write.summary : null;
+    const payload = JSON.stringify(writePayload(write, { summary: summary !== null }));
+    const values: unknown[] = [payload];
+    const merged = summary
+      ? ` || jsonb_build_object('summary', convert_from($${values.push(summary.utf8)}::bytea, 'UTF8')::jsonb)`
+      : '';
+    return { text: `select public.bilancio_sync_write_sweep($1::jsonb${merged}) as sweep_id`, values };
   }
 
   async listSweeps(query: { type?: SweepType; owner?: string } & Page = {}): Promise<CatalogSweepListing[]> {

@@ -9,10 +9,13 @@ import type {
   CatalogSweepListing,
   CatalogSweepWrite,
   Page,
+  PendingSweepWrite,
   RegistryRowWrite,
+  SweepRowsWrite,
 } from './Catalog.js';
 import { oneSweep, paging } from './catalogRules.js';
 import { COMPARISON_COLUMNS, typedComparisonValues } from './comparisonColumns.js';
+import { deferredSweepWrite } from './deferredSweepWrite.js';
 import { CATALOG_MIGRATIONS } from './sqliteCatalogSchema.js';
 import { openSqliteDatabase, type SqliteDb, sqliteError, writeKnownJson } from './sqliteDatabase.js';
 
@@ -55,6 +58,11 @@ export class SqliteCatalog implements Catalog {
       throw this.error(e);
     }
     this.db = db;
+  }
+
+  /** Written whole at `finish` (see deferredSweepWrite.ts). */
+  beginSweepWrite(rows: SweepRowsWrite): PendingSweepWrite {
+    return deferredSweepWrite(this, rows);
   }
 
   async writeSweep(write: CatalogSweepWrite): Promise<{ sweepId: string }> {

@@ -9,9 +9,12 @@ import type {
   CatalogSweepListing,
   CatalogSweepWrite,
   Page,
+  PendingSweepWrite,
   RegistryRowWrite,
+  SweepRowsWrite,
 } from './Catalog.js';
 import { paging } from './catalogRules.js';
+import { deferredSweepWrite } from './deferredSweepWrite.js';
 import {
   LISTING_COLUMNS,
   type ListingRecord,
@@ -136,6 +139,11 @@ export class SupabaseCatalog implements Catalog {
         `Apply ${MIGRATION_FILE} with \`supabase db push\` or paste it into the SQL editor.`,
       );
     }
+  }
+
+  /** Written whole at `finish` (see deferredSweepWrite.ts). */
+  beginSweepWrite(rows: SweepRowsWrite): PendingSweepWrite {
+    return deferredSweepWrite(this, rows);
   }
 
   async writeSweep(write: CatalogSweepWrite): Promise<{ sweepId: string }> {
