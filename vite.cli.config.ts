@@ -1,6 +1,7 @@
 // The built CLI (`npm run build` → out/cli/): bin/bilancio-sync.js runs it without tsx. Node 20 ESM, the
-// engine process as a second entry (OffloadedEngine forks out/cli/engineHost.js) and a restore's
-// extraction worker as a third (extractInWorker starts out/cli/extractWorker.js). Unminified: stack traces
+// engine process as a second entry (OffloadedEngine forks out/cli/engineHost.js), a restore's extraction
+// worker as a third (extractInWorker starts out/cli/extractWorker.js) and a sync's walk of its folder as a
+// fourth (prefetchSweepTree starts out/cli/sweepTreeWorker.js). Unminified: stack traces
 // stay readable.
 //
 // Start-up is most of a short command's time, so:
@@ -93,11 +94,19 @@ const CHUNKS = [
     test: /\/src\/core\/archive\/(ArchiveExtractor|TarSplitter|plainTarHeader)\.ts$/,
     priority: 2,
   },
+  // The walk a sync prefetches on a worker (src/core/sweep/prefetchSweepTree.ts): on its own, so that the
+  // worker loads the walk and nothing of the engine.
+  // The CLI's entry starts that walk before it loads the program: prefetchSweepTree is in the chunk too.
   {
-    // Not the entries of the engine process and the extraction worker: merged into this chunk, their
+    name: 'sweep-tree',
+    test: /\/src\/core\/(sweep\/(sweepTree|sweepTreeWire|prefetchSweepTree)|async\/builtWorker)\.ts$/,
+    priority: 2,
+  },
+  {
+    // Not the entries of the engine process and the workers: merged into this chunk, their
     // top-level code (listeners on the process, on the parent port) would run in every command.
     name: 'core',
-    test: /\/src\/(shared|core\/(?!stores\/(S3|s3|Postgres|pg|Supabase|supabase)|engineHost\/engineHostMain\.ts|archive\/extractWorkerMain\.ts))[^?]*$/,
+    test: /\/src\/(shared|core\/(?!stores\/(S3|s3|Postgres|pg|Supabase|supabase)|engineHost\/engineHostMain\.ts|archive\/extractWorkerMain\.ts|sweep\/sweepTreeWorkerMain\.ts))[^?]*$/,
     priority: 1,
   },
 ];
@@ -135,6 +144,8 @@ export default defineConfig({
         engineHost: resolve(ROOT, 'src/core/engineHost/engineHostMain.ts'),
         // A restore's archive extraction thread (src/core/archive/extractInWorker.ts).
         extractWorker: resolve(ROOT, 'src/core/archive/extractWorkerMain.ts'),
+        // The walk of a sweep folder a sync starts while its engine loads (src/core/sweep/prefetchSweepTree.ts).
+        sweepTreeWorker: resolve(ROOT, 'src/core/sweep/sweepTreeWorkerMain.ts'),
       },
       output: {
         format: 'es',

@@ -5,10 +5,11 @@
  * posted (its buffer transferred, not copied) when full or when the extractor asks how far the
  * writes are; the restore's thread acknowledges each batch once on disk, or says which file failed.
  */
+
 import type { MessagePort } from 'node:worker_threads';
+import { osErrorFromWire } from '../model/osErrors.js';
 import type { SmallFileWriter } from './ArchiveExtractor.js';
 import type { FromExtractWorker, PostedFile, ToExtractWorker } from './extractWorkerProtocol.js';
-import { osErrorFromWire } from './extractWorkerProtocol.js';
 
 /** A batch's buffer: ~25 files of a sweep's usual size share one (a gunzipped chunk's worth); a file
  *  larger than this (up to ArchiveExtractor's SMALL_FILE) gets a batch of its own size. */

@@ -6,23 +6,21 @@
  * words a full disk as one), nothing left behind on failure; the worker has cleaned up before this
  * settles.
  */
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { builtWorkerEntry } from '../async/builtWorker.js';
 import { SyncError } from '../model/errors.js';
-import { findOsError } from '../model/osErrors.js';
+import { findOsError, osErrorFromWire, osErrorOnWire } from '../model/osErrors.js';
 import type { FileEntry } from '../model/types.js';
 import type { ExtractOptions, ExtractResult } from './ArchiveExtractor.js';
-import {
-  type ExtractWorkerData,
-  type FromExtractWorker,
-  osErrorFromWire,
-  osErrorOnWire,
-  type PostedFile,
-  type ToExtractWorker,
+import type {
+  ExtractWorkerData,
+  FromExtractWorker,
+  PostedFile,
+  ToExtractWorker,
 } from './extractWorkerProtocol.js';
 import { StagingFiles } from './StagingFiles.js';
 
@@ -222,12 +220,11 @@ function startWorker(): Worker {
     const boot = `import(${JSON.stringify(pathToFileURL(tsxApi).href)}).then((m) => m.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(entry)}))`;
     return new Worker(boot, { eval: true, resourceLimits: WORKER_LIMITS });
   }
-  const paths = ['./extractWorker.js', '../extractWorker.js'].map((c) => fileURLToPath(new URL(c, here)));
-  const entry = paths.find((p) => existsSync(p));
+  const { path: entry, looked } = builtWorkerEntry('extractWorker.js', here);
   if (!entry) {
     throw new SyncError(
       'internal',
-      `The archive extraction worker is missing (looked for ${paths.join(', ')}).`,
+      `The archive extraction worker is missing (looked for ${looked.join(', ')}).`,
       'Rebuild the app (npm run build) or reinstall it.',
       { code: 'extract-worker-missing' },
     );

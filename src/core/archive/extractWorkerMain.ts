@@ -10,14 +10,9 @@
 import { pipeline, Readable, Transform } from 'node:stream';
 import { parentPort } from 'node:worker_threads';
 import { toSyncError } from '../model/errors.js';
-import { findOsError } from '../model/osErrors.js';
+import { findOsError, osErrorOnWire } from '../model/osErrors.js';
 import { extractArchive } from './ArchiveExtractor.js';
-import {
-  type ExtractWorkerData,
-  type FromExtractWorker,
-  osErrorOnWire,
-  type ToExtractWorker,
-} from './extractWorkerProtocol.js';
+import type { ExtractWorkerData, FromExtractWorker, ToExtractWorker } from './extractWorkerProtocol.js';
 import { PostedSmallFiles } from './PostedSmallFiles.js';
 
 /** Progress is posted at most this often (the restore throttles its events to 100 ms anyway). */

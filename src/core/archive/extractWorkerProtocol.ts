@@ -1,10 +1,9 @@
 /**
  * The messages between a restore and its extraction worker (extractInWorker.ts starts it,
  * extractWorkerMain.ts is the worker). One worker extracts one archive, then ends.
- * `osErrorOnWire` / `osErrorFromWire`: an OS error (ENOSPC, EACCES…) as it crosses, so that the other side
- * words it as its own.
  */
 import type { AppError } from '../../shared/errors.js';
+import type { WireOsError } from '../model/osErrors.js';
 import type { FileEntry } from '../model/types.js';
 
 export interface ExtractWorkerData {
@@ -12,15 +11,6 @@ export interface ExtractWorkerData {
   expected: FileEntry[];
   /** Post verified small files to the restore's thread, which writes them (a restore of one archive). */
   postSmallFiles: boolean;
-}
-
-/** The OS error an extraction failed on (ENOSPC, EACCES…): the restore words its message from it. */
-export interface WireOsError {
-  message: string;
-  code?: string;
-  errno?: number;
-  syscall?: string;
-  path?: string;
 }
 
 /** One file of a `files` batch: its member name, absolute path, length in the batch and mtime (s). */
@@ -51,11 +41,3 @@ export type FromExtractWorker =
   | { type: 'left-behind'; dirs: string[] }
   | { type: 'done'; files: string[] }
   | { type: 'error'; error: AppError; os?: WireOsError };
-
-export function osErrorOnWire(os: NodeJS.ErrnoException): WireOsError {
-  return { message: os.message, code: os.code, errno: os.errno, syscall: os.syscall, path: os.path };
-}
-
-export function osErrorFromWire(os: WireOsError): Error {
-  return Object.assign(new Error(os.message), os);
-}

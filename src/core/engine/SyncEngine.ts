@@ -24,6 +24,8 @@ import { confirmStillQuiet } from '../sweep/confirmStillQuiet.js';
 import type { SweepLayout } from '../sweep/layout.js';
 import { buildFileManifest } from '../sweep/manifest.js';
 import { ParsedCsvFiles } from '../sweep/parsedCsvFiles.js';
+import type { SweepTreePrefetch } from '../sweep/prefetchSweepTree.js';
+import type { SweepTree } from '../sweep/sweepTree.js';
 import { buildCatalogRows, buildCatalogWrite, catalogWriteEnd } from './catalogWrite.js';
 import { identifySweep } from './identifySweep.js';
 import { MANIFEST_FORMAT } from './manifestIO.js';
@@ -69,7 +71,16 @@ export interface SyncOptions {
   waitForSettle?: boolean;
   signal?: AbortSignal;
   onEvent?: EngineEventListener;
+  /** The sweep folder walked already, on a worker thread (prefetchSweepTree.ts): used if fresh. */
+  prefetched?: SweepTreePrefetch;
 }
+
+/**
+ * How old a prefetched walk may be when the sync takes it. The listing must be the sweep as it was just
+ * before the completion check (see syncSweep): a walk begun moments before the sync started (the engine
+ * loading meanwhile) is that, well inside the settle window; one that waited behind other jobs is not.
+ */
+const PREFETCH_MAX_AGE_MS = 2000;
 
 /** The sweep isn't finished; `sweepState` is what the journal shows for it meanwhile. */
 export class SweepNotReadyError extends SyncError {
@@ -143,7 +154,7 @@ export class SyncEngine {
       // preflight.ts), with the catalog payload's problems if readable. Files the cache knows unchanged
       // are not opened again; the others are opened in batches between the completion check's and the
       // payload's reads, and `refuseIfAny` waits for the last before the first upload.
-      const check = listSweepFiles(path, name, cache);
+      const check = listSweepFiles(path, name, cache, prefetchedTree(options.prefetched, path));
       const refuseIfAny = async (): Promise<void> => {
         const problems = await everyProblem(check);
         if (problems.length === 0) return;
@@ -765,4 +776,13 @@ function contentTypeOf(path: string): string {
   if (path.endsWith('.jsonl')) return 'application/x-ndjson';
   if (path.endsWith('.txt') || path.endsWith('.log')) return 'text/plain';
   return 'application/octet-stream';
+}
+
+/** The prefetched tree of `path`, if it is of that folder, has arrived, and is fresh enough. */
+function prefetchedTree(prefetch: SweepTreePrefetch | undefined, path: string): SweepTree | undefined {
+  const tree = prefetch?.take();
+  if (!tree || prefetch?.root !== path || Date.now() - prefetch.startedAt > PREFETCH_MAX_AGE_MS) {
+    return undefined;
+  }
+  return tree;
 }

@@ -20,15 +20,16 @@
  * - bytes that are not valid UTF-8 in an aggregate file: the catalog holds U+FFFD in their place.
  * Everything else (other control characters, long cells) PostgreSQL, SQLite and PostgREST take as is.
  */
-import { closeSync, type Dirent, lstatSync, openSync, readdirSync, type Stats } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { sep } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { memberPathProblem } from '../archive/memberPath.js';
 import { SyncError } from '../model/errors.js';
 import { fileKey } from '../model/keys.js';
-import { fromOsError, isOutOfFileDescriptors } from '../model/osErrors.js';
+import { fromOsError, isOutOfFileDescriptors, osErrorFromWire } from '../model/osErrors.js';
 import type { CsvRow, CsvTable, Json } from '../model/types.js';
 import type { SweepAggregates } from '../sweep/aggregates.js';
+import { EntryKind, type SweepTree, walkSweepTree } from '../sweep/sweepTree.js';
 
 export interface PreflightProblem {
   /** Sweep-relative path of the file (or folder) concerned. */
@@ -120,77 +121,78 @@ export interface SweepFilesListing {
 /**
  * checkSweepFiles, with its readability check left running: the files are opened in batches between
  * turns of the event loop, so a sync judges and parses the sweep meanwhile, and awaits
- * `unreadable` before anything is uploaded (src/core/engine/SyncEngine.ts).
+ * `unreadable` before anything is uploaded (src/core/engine/SyncEngine.ts). `tree`: the folder walked
+ * already (on a worker thread, while the engine loaded: prefetchSweepTree.ts); else it is walked now.
  */
 export function listSweepFiles(
   root: string,
   sweep: string,
   known?: ReadonlyMap<string, KnownFile>,
+  tree: SweepTree = walkSweepTree(root),
 ): SweepFilesListing {
+  if (tree.outOfDescriptors) throw descriptorsError(osErrorFromWire(tree.outOfDescriptors), root, sweep);
   const problems: PreflightProblem[] = [];
   const files: ListedFile[] = [];
   const toOpen: string[] = [];
-  const access = readAccess();
-  // Synchronous, folder by folder: with the sweep in the page cache (bilancio has just written it) this
-  // takes less than half the CPU of a promise per folder and per file, and the walk is short (12,000
-  // files: tens of ms) — the engine runs in a process of its own wherever a window waits on it.
-  // Paths are joined by hand: path.join normalises, which costs more than the lstat on 12,000 files.
-  const base = root.endsWith(sep) ? root : `${root}${sep}`;
-  // `parentOk`: the folder's own path passed the naming check, so only each entry's name needs one.
-  const walk = (rel: string, parentOk: boolean): void => {
-    let dirents: Dirent[];
-    try {
-      dirents = readdirSync(rel ? base + rel : root, { withFileTypes: true });
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' && rel !== '') return;
-      if (isOutOfFileDescriptors(e)) throw descriptorsError(e, root, sweep);
-      problems.push({ file: rel || '.', problem: `the folder can't be listed (${errnoText(e)})` });
-      return;
+  const { paths, kinds, numbers, errors } = tree;
+  // Whether each folder's own path passed the naming check: then only the names of its entries need
+  // one (the walk lists a folder before its entries). The root ('') passes.
+  const folderOk = new Map<string, boolean>([['', true]]);
+  for (let i = 0; i < paths.length; i++) {
+    const path = paths[i]!;
+    const kind = kinds[i] as EntryKind;
+    if (path === '') {
+      const e = osErrorFromWire(errors.get(i)!);
+      problems.push({ file: '.', problem: `the folder can't be listed (${errnoText(e)})` });
+      continue;
     }
-    // Each folder's entries in the order that lists the whole tree sorted by path: a folder sorts as
-    // its name + "/" (so "a.txt" comes before the files in "a/", as in a sorted list of paths). A name
-    // holds no "/", so the key alone says which entries are folders; the default sort compares code
-    // units, as `<` does.
-    const keys = dirents.map((d) => (d.isDirectory() ? `${d.name}/` : d.name));
-    keys.sort();
-    const nested = parentOk && rel !== '';
-    for (const key of keys) {
-      const isFolder = key.endsWith('/');
-      const name = isFolder ? key.slice(0, -1) : key;
-      const path = rel ? `${rel}/${name}` : name;
-      const nameProblem =
-        nested && plainName(sweep, path, name) ? undefined : namingProblem(sweep, path, name, nested);
-      if (nameProblem) problems.push({ file: path, problem: nameProblem });
-      if (isFolder) {
-        walk(path, !nameProblem);
-        continue;
-      }
-      let s: Stats | undefined;
-      try {
-        s = lstatSync(base + path, { throwIfNoEntry: false });
-      } catch (e) {
-        problems.push({ file: path, problem: `can't be looked at (${errnoText(e)})` });
-        continue;
-      }
-      if (!s) continue; // gone meanwhile
-      if (s.isDirectory()) walk(path, !nameProblem);
-      else if (s.isSymbolicLink())
+    const slash = path.lastIndexOf('/');
+    const parent = slash < 0 ? '' : path.slice(0, slash);
+    const name = path.slice(slash + 1);
+    const parentOk = folderOk.get(parent) ?? false;
+    const nested = parentOk && parent !== '';
+    const nameProblem =
+      nested && plainName(sweep, path, name) ? undefined : namingProblem(sweep, path, name, nested);
+    if (nameProblem) problems.push({ file: path, problem: nameProblem });
+    switch (kind) {
+      case EntryKind.Folder:
+        folderOk.set(path, !nameProblem);
+        break;
+      case EntryKind.Unlisted:
+        folderOk.set(path, !nameProblem);
+        problems.push({
+          file: path,
+          problem: `the folder can't be listed (${errnoText(osErrorFromWire(errors.get(i)!))})`,
+        });
+        break;
+      case EntryKind.Unstatable:
+        problems.push({
+          file: path,
+          problem: `can't be looked at (${errnoText(osErrorFromWire(errors.get(i)!))})`,
+        });
+        break;
+      case EntryKind.SymbolicLink:
         problems.push({
           file: path,
           problem: 'is a symbolic link (bilancio writes none; links are neither followed nor stored)',
         });
-      else if (s.isFile() && !nameProblem) {
-        files.push({ path, size: s.size, mtimeMs: s.mtimeMs });
+        break;
+      case EntryKind.File:
+      case EntryKind.FileNoAccess: {
+        if (nameProblem) break;
+        const size = numbers[2 * i]!;
+        const mtimeMs = numbers[2 * i + 1]!;
+        files.push({ path, size, mtimeMs });
         const k = known?.get(path);
-        const vouched = k !== undefined && k.size === s.size && k.mtimeMs === s.mtimeMs && access(s);
+        const vouched =
+          kind === EntryKind.File && k !== undefined && k.size === size && k.mtimeMs === mtimeMs;
         if (!vouched) toOpen.push(path);
+        break;
       }
       // Sockets, FIFOs, devices: not files bilancio writes; the manifest skips them.
     }
-  };
-  walk('', true);
-  const unreadable = openEach(base, root, sweep, toOpen);
+  }
+  const unreadable = openEach(`${root.endsWith(sep) ? root : `${root}${sep}`}`, root, sweep, toOpen);
   unreadable.catch(() => {}); // awaited by the caller; not unhandled if it fails first elsewhere
   return { problems, files, opened: toOpen.length, unreadable };
 }
@@ -221,24 +223,6 @@ async function openEach(
     }
   }
   return problems;
-}
-
-/**
- * Whether the permission bits of a file let this process read it, as the kernel decides for them: the
- * owner's bits if it is ours, else the group's if we are in its group, else the others'. Root reads
- * anything. Where there are no POSIX ids (Windows), the bits say nothing: every file passes.
- */
-function readAccess(): (s: Stats) => boolean {
-  const uid = process.getuid?.();
-  if (uid === undefined || uid === 0) return () => true;
-  const groups = new Set(process.getgroups?.() ?? []);
-  const gid = process.getgid?.();
-  if (gid !== undefined) groups.add(gid);
-  return (s) => {
-    if (s.uid === uid) return (s.mode & 0o400) !== 0;
-    if (groups.has(s.gid)) return (s.mode & 0o040) !== 0;
-    return (s.mode & 0o004) !== 0;
-  };
 }
 
 /**

@@ -39,7 +39,8 @@ export class OffloadedEngine implements Pick<SyncEngine, 'syncSweep'> {
   constructor(private readonly config: AppConfig) {}
 
   syncSweep(sweepPath: string, options: SyncOptions = {}): Promise<SyncOutcome> {
-    const { signal, onEvent, ...wire } = options;
+    // A prefetched walk can't cross to the engine process, which walks the folder itself.
+    const { signal, onEvent, prefetched: _prefetched, ...wire } = options;
     if (signal?.aborted) return Promise.reject(abortError());
     if (this.retiring) {
       return Promise.reject(new SyncError('internal', 'This engine was closed for new settings.'));

@@ -274,3 +274,20 @@ export function fromOsError(e: unknown, ctx: OsErrorContext): SyncError {
       return new SyncError('internal', `${ctx.doing} (${ctx.path}): ${detail}`, undefined, { cause: e });
   }
 }
+
+/** An OS error (ENOSPC, EACCES…) as plain data, to cross to another thread: the other side words it as its own. */
+export interface WireOsError {
+  message: string;
+  code?: string;
+  errno?: number;
+  syscall?: string;
+  path?: string;
+}
+
+export function osErrorOnWire(os: NodeJS.ErrnoException): WireOsError {
+  return { message: os.message, code: os.code, errno: os.errno, syscall: os.syscall, path: os.path };
+}
+
+export function osErrorFromWire(os: WireOsError): Error {
+  return Object.assign(new Error(os.message), os);
+}

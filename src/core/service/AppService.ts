@@ -31,6 +31,7 @@ import { restoreSweep } from '../restore/Restorer.js';
 import { repairRemote } from '../restore/repair.js';
 import { verifyRemote } from '../restore/verifyRemote.js';
 import type { SecretStore } from '../secrets/SecretStore.js';
+import { takeSweepTreePrefetch } from '../sweep/prefetchSweepTree.js';
 import { acquireWatchLock, type InstanceLock } from '../watch/instanceLock.js';
 import { clearPause, readPause, writePause } from '../watch/pause.js';
 import { requestRetry } from '../watch/requests.js';
@@ -329,11 +330,14 @@ export class AppService implements Bridge {
         registryRows(await this.resources.catalog(), this.rowCache, (await this.config()).owner, q),
 
       'sync.start': async (q) => {
+        const path = resolve(q.path);
+        // The folder's walk the CLI began on a worker as it started (prefetchSweepTree.ts); an engine in
+        // a process of its own walks the folder there.
+        const prefetched = this.resources.options.offloadEngine ? undefined : takeSweepTreePrefetch(path);
         const config = await this.config();
         const engine = await this.resources.engine();
         const journal = await this.journal();
         const states = this.sweepStates(journal);
-        const path = resolve(q.path);
         const jobId = this.jobs.start(
           'sync',
           q.name ?? path.split(/[\\/]/).pop() ?? path,
@@ -348,6 +352,7 @@ export class AppService implements Bridge {
               waitForSettle: q.waitForSettle,
               signal: ctx.signal,
               onEvent: ctx.emit,
+              prefetched,
             });
             if (result.result === 'synced') this.rowCache.clear();
             return plainSyncResult(result);
