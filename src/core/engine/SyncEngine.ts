@@ -376,7 +376,6 @@ export class SyncEngine {
   }
 
   private async writeRevision(c: SyncContext, options: SyncOptions, started: number): Promise<SyncOutcome> {
-    const { fileCache } = this.deps.journal;
     const emit = options.onEvent ?? (() => {});
     const { path, name, sweepType, aggregates, files, keeper, remote, plan } = c;
     const base = this.resultBase(c);
@@ -419,43 +418,10 @@ export class SyncEngine {
         sourceHost: this.deps.sourceHost,
       }),
     );
+    let uploaded: Awaited<ReturnType<SyncEngine['uploadObjects']>>;
     let manifest: RemoteManifest;
-    let written: Awaited<ReturnType<SyncEngine['writeObjects']>>;
-    let uploadsCleaned: number;
     try {
-      // An earlier attempt killed mid-upload (SIGKILL, power cut) left its multipart uploads open: cancel
-      // them, or their parts cost storage forever. Safe: one sync of a sweep runs at a time.
-      uploadsCleaned = await this.deps.store.abortIncompleteUploads(`${name}/`);
-      if (remote) {
-        const replaced = new Map(
-          plan.objects
-            .filter((o) => !o.reuse)
-            .map((o) => [o.key, o.kind === 'aggregate' ? o.file.sha256 : '']),
-        );
-        warnings.push(...(await keeper.preserveBefore(remote, replaced)));
-      }
-
-      const meter = new ProgressMeter(bytesTotal);
-      const report = (key: string, objectDone: number, objectTotal: number) =>
-        emit({
-          type: 'progress',
-          sweep: name,
-          phase: 'uploading',
-          key,
-          object: { key, bytesDone: objectDone, bytesTotal: objectTotal },
-          bytesDone: meter.bytesDone,
-          bytesTotal,
-          bytesPerSecond: meter.bytesPerSecond,
-          etaSeconds: meter.etaSeconds,
-        });
-      written = await this.writeObjects(plan.objects, path, name, meter, report, options.signal, emit);
-      if (plan.files.some((f) => f.sha256 === '')) {
-        throw new SyncError('internal', `${name}: some files were neither hashed nor archived`);
-      }
-      if (written.hashedWhileArchiving) {
-        fileCache.replace(path, hashed(files));
-      }
-
+      uploaded = await this.uploadObjects(c, bytesTotal, warnings, options);
       manifest = {
         format: MANIFEST_FORMAT,
         sweep: name,
@@ -468,7 +434,7 @@ export class SyncEngine {
         sourcePath: path,
         toolVersion: TOOL_VERSION,
         files: plan.files,
-        objects: written.objects,
+        objects: uploaded.written.objects,
         stats: {
           comparisonRows: countComparisonRows(aggregates),
           registryRows: countRegistryRows(aggregates),
@@ -477,12 +443,13 @@ export class SyncEngine {
         warnings,
       };
       emit({ type: 'progress', sweep: name, phase: 'cataloguing', bytesDone: bytesTotal, bytesTotal });
-      await keeper.checkUnmoved(remote, plan.revision, written.objects); // before the catalog shows its rows
+      await keeper.checkUnmoved(remote, plan.revision, manifest.objects); // before the catalog shows its rows
       await catalogWrite.finish(catalogWriteEnd(manifest));
     } catch (e) {
       await catalogWrite.abandon();
       throw e;
     }
+    const { written, uploadsCleaned } = uploaded;
     options.signal?.throwIfAborted();
     await keeper.commit(manifest, remote); // the commit point: refused if another sync committed meanwhile
 
@@ -506,6 +473,47 @@ export class SyncEngine {
       manifest,
       uploadsCleaned,
     };
+  }
+
+  /**
+   * Every object of the plan not reused, uploaded (the revision's earlier objects preserved first), and
+   * the hash cache given what archiving hashed. Multipart uploads an interrupted sync left are cancelled
+   * first: their parts would cost storage forever. Safe: one sync of a sweep runs at a time.
+   */
+  private async uploadObjects(
+    c: SyncContext,
+    bytesTotal: number,
+    warnings: string[],
+    options: SyncOptions,
+  ): Promise<{ written: Awaited<ReturnType<SyncEngine['writeObjects']>>; uploadsCleaned: number }> {
+    const { path, name, files, keeper, remote, plan } = c;
+    const emit = options.onEvent ?? (() => {});
+    const uploadsCleaned = await this.deps.store.abortIncompleteUploads(`${name}/`);
+    if (remote) {
+      const replaced = new Map(
+        plan.objects.filter((o) => !o.reuse).map((o) => [o.key, o.kind === 'aggregate' ? o.file.sha256 : '']),
+      );
+      warnings.push(...(await keeper.preserveBefore(remote, replaced)));
+    }
+    const meter = new ProgressMeter(bytesTotal);
+    const report = (key: string, objectDone: number, objectTotal: number) =>
+      emit({
+        type: 'progress',
+        sweep: name,
+        phase: 'uploading',
+        key,
+        object: { key, bytesDone: objectDone, bytesTotal: objectTotal },
+        bytesDone: meter.bytesDone,
+        bytesTotal,
+        bytesPerSecond: meter.bytesPerSecond,
+        etaSeconds: meter.etaSeconds,
+      });
+    const written = await this.writeObjects(plan.objects, path, name, meter, report, options.signal, emit);
+    if (plan.files.some((f) => f.sha256 === '')) {
+      throw new SyncError('internal', `${name}: some files were neither hashed nor archived`);
+    }
+    if (written.hashedWhileArchiving) this.deps.journal.fileCache.replace(path, hashed(files));
+    return { written, uploadsCleaned };
   }
 
   private async ensureFinished(
