@@ -33,9 +33,9 @@ export interface SweepTree {
   root: string;
   /** Sweep-relative paths, forward slashes, in walk order. */
   paths: string[];
-  kinds: Uint8Array;
+  kinds: Uint8Array<ArrayBuffer>;
   /** size and mtimeMs of entry i at 2i and 2i+1 (files only). */
-  numbers: Float64Array;
+  numbers: Float64Array<ArrayBuffer>;
   /** The errors of Unlisted and Unstatable entries, by index. */
   errors: Map<number, WireOsError>;
   /** The walk itself failed for want of file descriptors (the sync fails as a whole). */

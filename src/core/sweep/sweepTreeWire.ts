@@ -9,8 +9,8 @@ export interface PostedSweepTree {
   root: string;
   paths: string;
   count: number;
-  kinds: Uint8Array;
-  numbers: Float64Array;
+  kinds: Uint8Array<ArrayBuffer>;
+  numbers: Float64Array<ArrayBuffer>;
   errors: Array<[number, WireOsError]>;
   outOfDescriptors?: WireOsError;
 }
