@@ -5,7 +5,6 @@
  * posted (its buffer transferred, not copied) when full or when the extractor asks how far the
  * writes are; the restore's thread acknowledges each batch once on disk, or says which file failed.
  */
-
 import type { MessagePort } from 'node:worker_threads';
 import { osErrorFromWire } from '../model/osErrors.js';
 import type { SmallFileWriter } from './ArchiveExtractor.js';

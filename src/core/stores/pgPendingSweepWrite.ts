@@ -34,7 +34,8 @@ export interface PgPendingSweepWriteDeps {
   statement(write: CatalogSweepWrite): { text: string; values: unknown[] };
   /** writeSweep, for a write the transaction can't complete. */
   writeWhole(write: CatalogSweepWrite): Promise<{ sweepId: string }>;
-  holdMs?: number;
+  /** How long the transaction may wait for `finish` (PostgresCatalog's option, HOLD_MS by default). */
+  holdMs: number;
 }
 
 export class PgPendingSweepWrite implements PendingSweepWrite {
@@ -99,7 +100,7 @@ export class PgPendingSweepWrite implements PendingSweepWrite {
       this.timer = setTimeout(() => {
         const held = this.take();
         if (held) void rollBack(held.client);
-      }, this.deps.holdMs ?? HOLD_MS);
+      }, this.deps.holdMs);
       this.timer.unref();
     } catch {
       if (client) await rollBack(client);

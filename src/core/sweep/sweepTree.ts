@@ -9,7 +9,7 @@
  */
 import { type Dirent, lstatSync, readdirSync, type Stats } from 'node:fs';
 import { sep } from 'node:path';
-import { osErrorOnWire, type WireOsError } from '../model/osErrors.js';
+import { isOutOfFileDescriptors, osErrorOnWire, type WireOsError } from '../model/osErrors.js';
 
 /** What an entry of the tree is (kinds[i]). */
 export const EntryKind = {
@@ -67,7 +67,7 @@ export function walkSweepTree(root: string): SweepTree {
       dirents = readdirSync(rel ? base + rel : root, { withFileTypes: true });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT' && rel !== '') return;
-      if (isOutOfDescriptors(e)) throw new OutOfDescriptors(e);
+      if (isOutOfFileDescriptors(e)) throw new OutOfDescriptors(e);
       errors.set(add(rel, EntryKind.Unlisted), osErrorOnWire(e as NodeJS.ErrnoException));
       return;
     }
@@ -80,7 +80,8 @@ export function walkSweepTree(root: string): SweepTree {
     keys.sort();
     for (const key of keys) {
       const isFolder = key.endsWith('/');
-      const path = rel ? `${rel}/${isFolder ? key.slice(0, -1) : key}` : isFolder ? key.slice(0, -1) : key;
+      const name = isFolder ? key.slice(0, -1) : key;
+      const path = rel ? `${rel}/${name}` : name;
       if (isFolder) {
         walk(path);
         continue;
@@ -121,11 +122,6 @@ class OutOfDescriptors extends Error {
     super('out of file descriptors');
     this.data = osErrorOnWire(e as NodeJS.ErrnoException);
   }
-}
-
-function isOutOfDescriptors(e: unknown): boolean {
-  const code = (e as NodeJS.ErrnoException).code;
-  return code === 'EMFILE' || code === 'ENFILE';
 }
 
 /**
