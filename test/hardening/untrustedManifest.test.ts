@@ -5,7 +5,7 @@
  * from it and nothing is written.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,8 @@ import { manifestKey, revisionManifestKey } from '../../src/core/model/keys.js';
 import type { RemoteManifest } from '../../src/core/model/RemoteManifest.js';
 import { restoreSweep } from '../../src/core/restore/Restorer.js';
 import { verifyRemote } from '../../src/core/restore/verifyRemote.js';
+import type { LocalFolderObjectStore } from '../../src/core/stores/LocalFolderObjectStore.js';
+import { localObjectPath } from '../../src/core/stores/localKeys.js';
 import { generateSweep } from '../fixtures/generator.js';
 import { runCli } from '../support/cli.js';
 import { openLocalApp } from '../support/localApp.js';
@@ -178,6 +180,36 @@ describe('a tampered remote manifest', () => {
           code: 'manifest-invalid',
           message: expect.stringMatching(/files\[0\]\.path: path "\.\.\/x" leaves the sweep folder/),
         });
+      } finally {
+        await writeManifest(app.store, manifestKey('hostile'), pristine);
+      }
+    });
+
+    it('is not downloaded while the store says it holds those bytes; an object edited in place is read and checked', async () => {
+      const recorded = await bytesOf(manifestKey('hostile'));
+      const downloads: string[] = [];
+      const counting = Object.assign(Object.create(app.store) as typeof app.store, {
+        get: (key: string, options?: { signal?: AbortSignal }) => {
+          downloads.push(key);
+          return app.store.get(key, options);
+        },
+      });
+      expect(await readManifest(counting, manifestKey('hostile'), recorded)).toEqual(pristine);
+      expect(downloads).toEqual([]);
+
+      // The same length, other bytes, written behind the store's back: its recorded sha256 no longer
+      // holds (the file's mtime changed), so the manifest is downloaded and refused by the checks.
+      const file = localObjectPath((app.store as LocalFolderObjectStore).root, manifestKey('hostile'));
+      const forged = Buffer.from(recorded.toString('utf8').replace('"revision":1', '"revision":0'));
+      expect(forged.length).toBe(recorded.length);
+      await writeFile(file, forged);
+      try {
+        await expect(readManifest(counting, manifestKey('hostile'), recorded)).rejects.toMatchObject({
+          category: 'integrity',
+          code: 'manifest-invalid',
+          message: expect.stringMatching(/revision/),
+        });
+        expect(downloads).toEqual([manifestKey('hostile')]);
       } finally {
         await writeManifest(app.store, manifestKey('hostile'), pristine);
       }

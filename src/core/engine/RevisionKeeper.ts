@@ -14,9 +14,15 @@ import { readManifest, writeManifest } from './manifestIO.js';
  * and the preserved manifest of the current revision is the truth for it from then on (see `current`).
  */
 export class RevisionKeeper {
+  /**
+   * `recorded`: the manifest this machine's journal holds for the sweep's folder, if any. Checking that
+   * the committed revision hasn't moved then costs a HEAD, not a download, while the store still holds
+   * those bytes (readManifest).
+   */
   constructor(
     private readonly store: ObjectStore,
     private readonly sweep: string,
+    private readonly recorded: Buffer | null = null,
   ) {}
 
   /**
@@ -84,7 +90,7 @@ export class RevisionKeeper {
     planned: number,
     written: ReadonlyArray<{ key: string; sha256: string }> = [],
   ): Promise<void> {
-    const now = await readManifest(this.store, manifestKey(this.sweep));
+    const now = await readManifest(this.store, manifestKey(this.sweep), this.recorded);
     const found = now?.revision ?? null;
     // A sync started while manifest.json was missing continues after the newest kept revision.
     if (now === null || found === (expected?.revision ?? null)) return;

@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { SyncError } from '../model/errors.js';
 import {
@@ -18,6 +19,8 @@ const MANIFEST_CHUNK_BYTES = 1024 * 1024;
  * committed, or read and checked). An object of exactly those bytes passed every check of
  * validateManifest already, so only the sweep it names is checked again (the same bytes under another
  * sweep's key are not that sweep's manifest): for 12,000 files that skips ~15-20 ms of a no-op re-sync.
+ * Whether the object holds those bytes is first asked of the store's metadata (storeHolds): then the
+ * manifest isn't downloaded at all.
  */
 export async function readManifest(
   store: ObjectStore,
@@ -26,10 +29,7 @@ export async function readManifest(
 ): Promise<RemoteManifest | null> {
   let body: Buffer;
   try {
-    const stream = await store.get(key);
-    const chunks: Buffer[] = [];
-    for await (const chunk of stream) chunks.push(chunk as Buffer);
-    body = Buffer.concat(chunks);
+    body = recorded && (await storeHolds(store, key, recorded)) ? recorded : await readObject(store, key);
   } catch (e) {
     if (e instanceof SyncError && e.category === 'not-found') return null;
     throw e;
@@ -69,6 +69,27 @@ export async function readManifest(
   return parsed;
 }
 
+/**
+ * Whether the store's object under `key` is `bytes`, as its metadata says: the size, and the sha256 the
+ * store recorded when the object was written (ObjectStore.put: S3's x-amz-meta-sha256, the local store's
+ * sidecar, valid only while the file keeps its size and mtime). One HEAD request instead of the
+ * download of a manifest that is 3 MB for 12,000 files (30 MB for 120,000), which a no-op re-sync
+ * spent most of its time on over a slow link. An object without that metadata, or with other values,
+ * and the manifest is downloaded as always; so is one the HEAD doesn't find (the GET then tells a missing
+ * object from a missing bucket).
+ */
+async function storeHolds(store: ObjectStore, key: string, bytes: Buffer): Promise<boolean> {
+  const info = await store.head(key);
+  return info !== null && info.size === bytes.length && info.sha256 === sha256Hex(bytes);
+}
+
+async function readObject(store: ObjectStore, key: string): Promise<Buffer> {
+  const stream = await store.get(key);
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
 export async function writeManifest(
   store: ObjectStore,
   key: string,
@@ -82,6 +103,10 @@ export async function writeManifest(
     size: body.size,
     sha256: body.sha256,
   });
+}
+
+function sha256Hex(bytes: Buffer): string {
+  return hash('sha256', bytes, 'hex');
 }
 
 /** The sweep a manifest key belongs to: `{sweep}/manifest.json` or `{sweep}/.revisions/{n}/manifest.json`. */
