@@ -29,7 +29,9 @@ export async function readManifest(
 ): Promise<RemoteManifest | null> {
   let body: Buffer;
   try {
-    body = recorded && (await storeHolds(store, key, recorded)) ? recorded : await readObject(store, key);
+    const held = recorded ? await storeHolds(store, key, recorded) : 'unknown';
+    if (held === 'none') return null;
+    body = held === 'recorded' ? recorded! : await readObject(store, key);
   } catch (e) {
     if (e instanceof SyncError && e.category === 'not-found') return null;
     throw e;
@@ -74,13 +76,18 @@ export async function readManifest(
  * store recorded when the object was written (ObjectStore.put: S3's x-amz-meta-sha256, the local store's
  * sidecar, valid only while the file keeps its size and mtime). One HEAD request instead of the
  * download of a manifest that is 3 MB for 12,000 files (30 MB for 120,000), which a no-op re-sync
- * spent most of its time on over a slow link. An object without that metadata, or with other values,
- * and the manifest is downloaded as always; so is one the HEAD doesn't find (the GET then tells a missing
- * object from a missing bucket).
+ * spent most of its time on over a slow link. 'none': there is no such object (S3 answers a missing
+ * bucket so too; the listing or the upload that follows then says so). 'unknown': no such metadata, or
+ * other values: the manifest is downloaded and checked as always.
  */
-async function storeHolds(store: ObjectStore, key: string, bytes: Buffer): Promise<boolean> {
+async function storeHolds(
+  store: ObjectStore,
+  key: string,
+  bytes: Buffer,
+): Promise<'recorded' | 'none' | 'unknown'> {
   const info = await store.head(key);
-  return info !== null && info.size === bytes.length && info.sha256 === sha256Hex(bytes);
+  if (info === null) return 'none';
+  return info.size === bytes.length && info.sha256 === sha256Hex(bytes) ? 'recorded' : 'unknown';
 }
 
 async function readObject(store: ObjectStore, key: string): Promise<Buffer> {
