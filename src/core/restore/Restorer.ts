@@ -62,9 +62,10 @@ export async function restoreSweep(
   outputPath: string,
   options: RestoreOptions = {},
 ): Promise<RestoreResult> {
-  // A worker starts while the manifest is read, the others once it tells how many archives there are.
+  // A worker starts while the manifest is read, the others once it tells how many archives there are;
+  // none ahead for the aggregates alone, which are loose files.
   const workers = new ExtractWorkers();
-  workers.prestart(1);
+  if (options.select?.kind !== 'aggregates') workers.prestart(1);
   try {
     return await restoreWith(workers, store, sweep, outputPath, options);
   } finally {
