@@ -31,7 +31,7 @@ export async function readManifest(
   try {
     const held = recorded ? await storeHolds(store, key, recorded) : 'unknown';
     if (held === 'none') return null;
-    body = held === 'recorded' ? recorded! : await readObject(store, key);
+    body = recorded && held === 'recorded' ? recorded : await readObject(store, key);
   } catch (e) {
     if (e instanceof SyncError && e.category === 'not-found') return null;
     throw e;
