@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readManifest, writeManifest } from '../../src/core/engine/manifestIO.js';
+import { RevisionKeeper } from '../../src/core/engine/RevisionKeeper.js';
 import { manifestKey, revisionManifestKey } from '../../src/core/model/keys.js';
 import type { RemoteManifest } from '../../src/core/model/RemoteManifest.js';
 import type { ObjectStore } from '../../src/core/stores/ObjectStore.js';
@@ -73,6 +74,18 @@ describe.each(['local folder', 's3rver'] as const)('the recorded manifest, on a 
     } finally {
       await writeManifest(storeOf(), key, synced);
     }
+  });
+
+  it("is the sync's committed revision without a download (RevisionKeeper given the recorded copy)", async () => {
+    const key = manifestKey('kept');
+    if (which === 's3rver') await writeManifest(s3Store, key, synced);
+    const recorded = await readAll(await storeOf().get(key));
+    const { store, downloads } = counted(storeOf());
+    expect(await new RevisionKeeper(store, 'kept', recorded).current()).toEqual(synced);
+    expect(downloads).toEqual([]);
+    // Without the recorded copy (another machine's folder), it is downloaded.
+    expect(await new RevisionKeeper(store, 'kept').current()).toEqual(synced);
+    expect(downloads).toContain(key);
   });
 
   it('is none when nothing is under the key, without a download', async () => {

@@ -15,9 +15,9 @@ import { readManifest, writeManifest } from './manifestIO.js';
  */
 export class RevisionKeeper {
   /**
-   * `recorded`: the manifest this machine's journal holds for the sweep's folder, if any. Checking that
-   * the committed revision hasn't moved then costs a HEAD, not a download, while the store still holds
-   * those bytes (readManifest).
+   * `recorded`: the manifest this machine's journal holds for the sweep's folder, if any. Reading the
+   * committed revision, and checking that it hasn't moved, then costs a HEAD, not a download, while the
+   * store still holds those bytes (readManifest).
    */
   constructor(
     private readonly store: ObjectStore,
@@ -29,7 +29,7 @@ export class RevisionKeeper {
    * The latest committed revision, or null. If a sync was interrupted after preserving it, the preserved
    * manifest is the one whose keys are still right, so it wins over `manifest.json`.
    */
-  async current(recorded?: Buffer | null): Promise<RemoteManifest | null> {
+  async current(recorded: Buffer | null = this.recorded): Promise<RemoteManifest | null> {
     return this.currentFrom(await this.latest(recorded), recorded);
   }
 
