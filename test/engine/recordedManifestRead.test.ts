@@ -81,7 +81,7 @@ describe.each(['local folder', 's3rver'] as const)('the recorded manifest, on a 
     if (which === 's3rver') await writeManifest(s3Store, key, synced);
     const recorded = await readAll(await storeOf().get(key));
     const { store, downloads } = counted(storeOf());
-    expect(await new RevisionKeeper(store, 'kept', recorded).current()).toEqual(synced);
+    expect(await new RevisionKeeper(store, 'kept', () => recorded).current()).toEqual(synced);
     expect(downloads).toEqual([]);
     // Without the recorded copy (another machine's folder), it is downloaded.
     expect(await new RevisionKeeper(store, 'kept').current()).toEqual(synced);

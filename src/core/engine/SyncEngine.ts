@@ -187,7 +187,9 @@ export class SyncEngine {
       );
       // One sync of a name at a time from reading the remote revision to committing the next one.
       if (!options.dryRun) lock = await this.lockName(name, options, emit);
-      const keeper = new RevisionKeeper(this.deps.store, name, this.deps.journal.recordedManifest(path));
+      const keeper = new RevisionKeeper(this.deps.store, name, () =>
+        this.deps.journal.recordedManifest(path),
+      );
       // Fetched while the aggregates are parsed (a round trip to the store).
       const remoteRead = keeper.current();
       remoteRead.catch(() => {}); // awaited below; not an unhandled rejection if readAggregates throws
