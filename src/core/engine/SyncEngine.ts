@@ -93,6 +93,11 @@ export class SweepNotReadyError extends SyncError {
   }
 }
 
+/** The name's lock while a sync holds it (set and cleared by prepareRevision, released by syncSweep). */
+interface HeldLock {
+  lock: SweepLock | null;
+}
+
 interface SyncContext {
   path: string;
   name: string;
@@ -144,110 +149,134 @@ export class SyncEngine {
   async syncSweep(sweepPath: string, options: SyncOptions = {}): Promise<SyncOutcome> {
     const started = Date.now();
     const emit = options.onEvent ?? (() => {});
-    const { path, name, sweepType, layout } = await identifySweep(sweepPath, options);
-    const { fileCache } = this.deps.journal;
-    let lock: SweepLock | null = null;
+    const identity = await identifySweep(sweepPath, options);
+    const held: HeldLock = { lock: null };
     try {
-      // What the journal knows of each file: its sha256, and the size and mtime it had when read whole.
-      const cache = fileCache.get(path);
-      // Preflight, before anything is uploaded: every name, link and readability problem at once (see
-      // preflight.ts), with the catalog payload's problems if readable. Files the cache knows unchanged
-      // are not opened again; the others are opened in batches between the completion check's and the
-      // payload's reads, and `refuseIfAny` waits for the last before the first upload.
-      const check = listSweepFiles(path, name, cache, prefetchedTree(options.prefetched, path));
-      const refuseIfAny = async (): Promise<void> => {
-        const problems = await everyProblem(check);
-        if (problems.length === 0) return;
-        throw preflightError(name, [...problems, ...(await payloadProblems(path, layout))]);
-      };
-      if (check.problems.length > 0) await refuseIfAny();
-      // Already synced? Every file as the cache knows it, and those files exactly the committed
-      // revision's: a no-op, answered before the completion check and without parsing the sweep.
-      const known = options.dryRun ? null : knownFiles(check.files, cache);
-      if (known) {
-        await refuseIfAny();
-        lock = await this.lockName(name, options, emit);
-        const noop = await this.alreadySynced(
-          { path, name, sweepType, layout, known, cache },
-          options,
-          started,
-        );
-        if (noop) return noop;
-        // The completion check may wait for the sweep to settle: the name is not held meanwhile.
-        lock.release();
-        lock = null;
-      }
-      // The completion check parses the registries and comparison.csv; the payload takes those tables.
-      const parsedCsv = new ParsedCsvFiles();
-      const finished = await this.ensureFinished(path, name, layout, options, parsedCsv).catch(
-        async (e: unknown) => {
-          await refuseIfAny(); // an unreadable file is reported first, as when it was checked first
-          throw e;
-        },
-      );
-      // One sync of a name at a time from reading the remote revision to committing the next one.
-      if (!options.dryRun) lock = await this.lockName(name, options, emit);
-      const keeper = new RevisionKeeper(this.deps.store, name, () =>
-        this.deps.journal.recordedManifest(path),
-      );
-      // Fetched while the aggregates are parsed (a round trip to the store).
-      const remoteRead = keeper.current();
-      remoteRead.catch(() => {}); // awaited below; not an unhandled rejection if readAggregates throws
-      // A sweep that can't change any more, synced as it stands: a torn aggregate file is damage, not
-      // "still being written" (its complete rows are catalogued, the rest reported; files stored as-is).
-      const asItStands =
-        options.allowIncomplete === true &&
-        (finished.completion.state === 'incomplete' ||
-          (finished.completion.state === 'failed' &&
-            finished.at - finished.completion.lastModifiedMs >= this.deps.settleMs));
-      const { aggregates, warnings: payloadWarnings } = await this.catalogPayload(
-        path,
-        name,
-        layout,
-        asItStands,
-        parsedCsv,
-      ).catch(async (e: unknown) => {
-        await refuseIfAny(); // every file problem with the payload's, as before
-        throw e;
-      });
-      await refuseIfAny();
-      const remote = await remoteRead;
-      // Hash each file at most once: files of an archive that must be written anyway are hashed by the
-      // archive writer as it reads them (see hashesToDefer); `writeObjects` fills their sha256 in.
-      // Besides the journal's cache, a file whose path, size and mtimeMs equal those recorded in the
-      // last revision's manifest is taken to hold the content recorded there (the "quick check" of rsync
-      // and restic; the journal cache relies on the same rule) — but only for a manifest this host wrote
-      // from this very folder, so that a copied or moved folder is hashed afresh.
-      const fromRemote =
-        remote && remote.sourcePath === path && remote.sourceHost === this.deps.sourceHost
-          ? new Map(remote.files.map((f) => [f.path, f]))
-          : undefined;
-      // The preflight's listing is the sweep as it was just before the completion check found it finished
-      // (and quiet for the settle window, so quiet at the listing too): what a sync then would have read.
-      // A file added since belongs to a resume begun after that moment, for the next sync. Only after a
-      // wait for the sweep to settle is the listing older than a change, and the folder is walked again.
-      const files = await buildFileManifest(path, {
-        listed: finished.waited ? undefined : check.files,
-        cache: new Map(cache), // it adds what it hashes; `cache` stays what the journal holds
-        alsoKnown: fromRemote,
-        deferHash: (listed) =>
-          hashesToDefer(name, listed, layout.archiveUnits, remote, options.full ?? false),
-      });
-      if (!options.dryRun && !sameAsCache(files, cache)) fileCache.replace(path, hashed(files));
-      if (finished.completion.state === 'complete') {
-        await confirmStillQuiet(path, layout, finished.completion, files, this.deps.settleMs, finished.at);
-      }
-      const plan = planSync(name, files, layout.archiveUnits, remote, options.full ?? false);
-      const context = { path, name, sweepType, aggregates, files, keeper, remote, plan, payloadWarnings };
-      if (options.dryRun) return this.describePlan(context, started);
-      return await this.writeRevision(context, options, started);
+      const prepared = await this.prepareRevision(identity, options, started, held);
+      if ('outcome' in prepared) return prepared.outcome;
+      if (options.dryRun) return this.describePlan(prepared.context, started);
+      return await this.writeRevision(prepared.context, options, started);
     } catch (e) {
       const err = toSyncError(e);
-      emit({ type: 'sync-failed', sweep: name, message: err.message, category: err.category });
+      emit({ type: 'sync-failed', sweep: identity.name, message: err.message, category: err.category });
       throw err;
     } finally {
-      lock?.release();
+      held.lock?.release();
     }
+  }
+
+  /**
+   * Everything up to the plan: the preflight, the no-op answer, the completion check, the catalog
+   * payload, the committed revision and the file manifest. A method of its own so that what only this
+   * part needs — the preflight's listing and the journal's hash cache, 120,000 entries each for the 10x
+   * sweep — is garbage once the plan is made, not held by the sync's frame through every upload. `held.lock` is the name's lock while held (syncSweep releases it).
+   */
+  private async prepareRevision(
+    identity: Awaited<ReturnType<typeof identifySweep>>,
+    options: SyncOptions,
+    started: number,
+    held: HeldLock,
+  ): Promise<{ outcome: SyncOutcome } | { context: SyncContext }> {
+    const { path, name, sweepType, layout } = identity;
+    const { fileCache } = this.deps.journal;
+    const emit = options.onEvent ?? (() => {});
+    // What the journal knows of each file: its sha256, and the size and mtime it had when read whole.
+    const cache = fileCache.get(path);
+    // Preflight, before anything is uploaded: every name, link and readability problem at once (see
+    // preflight.ts), with the catalog payload's problems if readable. Files the cache knows unchanged
+    // are not opened again; the others are opened in batches between the completion check's and the
+    // payload's reads, and `refuseIfAny` waits for the last before the first upload.
+    const check = listSweepFiles(path, name, cache, prefetchedTree(options.prefetched, path));
+    const refuseIfAny = async (): Promise<void> => {
+      const problems = await everyProblem(check);
+      if (problems.length === 0) return;
+      throw preflightError(name, [...problems, ...(await payloadProblems(path, layout))]);
+    };
+    if (check.problems.length > 0) await refuseIfAny();
+    // Already synced? Every file as the cache knows it, and those files exactly the committed
+    // revision's: a no-op, answered before the completion check and without parsing the sweep.
+    const known = options.dryRun ? null : knownFiles(check.files, cache);
+    if (known) {
+      await refuseIfAny();
+      held.lock = await this.lockName(name, options, emit);
+      const noop = await this.alreadySynced(
+        { path, name, sweepType, layout, known, cache },
+        options,
+        started,
+      );
+      if (noop) return { outcome: noop };
+      // The completion check may wait for the sweep to settle: the name is not held meanwhile.
+      held.lock.release();
+      held.lock = null;
+    }
+    // The completion check parses the registries and comparison.csv; the payload takes those tables.
+    const parsedCsv = new ParsedCsvFiles();
+    const finished = await this.ensureFinished(path, name, layout, options, parsedCsv).catch(
+      async (e: unknown) => {
+        await refuseIfAny(); // an unreadable file is reported first, as when it was checked first
+        throw e;
+      },
+    );
+    // One sync of a name at a time from reading the remote revision to committing the next one.
+    if (!options.dryRun) held.lock = await this.lockName(name, options, emit);
+    const keeper = this.revisionKeeper(name, path);
+    // Fetched while the aggregates are parsed (a round trip to the store).
+    const remoteRead = keeper.current();
+    remoteRead.catch(() => {}); // awaited below; not an unhandled rejection if readAggregates throws
+    // A sweep that can't change any more, synced as it stands: a torn aggregate file is damage, not
+    // "still being written" (its complete rows are catalogued, the rest reported; files stored as-is).
+    const asItStands =
+      options.allowIncomplete === true &&
+      (finished.completion.state === 'incomplete' ||
+        (finished.completion.state === 'failed' &&
+          finished.at - finished.completion.lastModifiedMs >= this.deps.settleMs));
+    const { aggregates, warnings: payloadWarnings } = await this.catalogPayload(
+      path,
+      name,
+      layout,
+      asItStands,
+      parsedCsv,
+    ).catch(async (e: unknown) => {
+      await refuseIfAny(); // every file problem with the payload's, as before
+      throw e;
+    });
+    await refuseIfAny();
+    const remote = await remoteRead;
+    // Hash each file at most once: files of an archive that must be written anyway are hashed by the
+    // archive writer as it reads them (see hashesToDefer); `writeObjects` fills their sha256 in.
+    // Besides the journal's cache, a file whose path, size and mtimeMs equal those recorded in the
+    // last revision's manifest is taken to hold the content recorded there (the "quick check" of rsync
+    // and restic; the journal cache relies on the same rule) — but only for a manifest this host wrote
+    // from this very folder, so that a copied or moved folder is hashed afresh.
+    const fromRemote =
+      remote && remote.sourcePath === path && remote.sourceHost === this.deps.sourceHost
+        ? new Map(remote.files.map((f) => [f.path, f]))
+        : undefined;
+    // The preflight's listing is the sweep as it was just before the completion check found it finished
+    // (and quiet for the settle window, so quiet at the listing too): what a sync then would have read.
+    // A file added since belongs to a resume begun after that moment, for the next sync. Only after a
+    // wait for the sweep to settle is the listing older than a change, and the folder is walked again.
+    const files = await buildFileManifest(path, {
+      listed: finished.waited ? undefined : check.files,
+      cache: new Map(cache), // it adds what it hashes; `cache` stays what the journal holds
+      alsoKnown: fromRemote,
+      deferHash: (listed) => hashesToDefer(name, listed, layout.archiveUnits, remote, options.full ?? false),
+    });
+    if (!options.dryRun && !sameAsCache(files, cache)) fileCache.replace(path, hashed(files));
+    if (finished.completion.state === 'complete') {
+      await confirmStillQuiet(path, layout, finished.completion, files, this.deps.settleMs, finished.at);
+    }
+    const plan = planSync(name, files, layout.archiveUnits, remote, options.full ?? false);
+    return { context: { path, name, sweepType, aggregates, files, keeper, remote, plan, payloadWarnings } };
+  }
+
+  /**
+   * The name's revisions, with the journal's recorded manifest of the folder read when needed. Made here,
+   * not in prepareRevision: a closure keeps its whole scope's captured variables alive, and the keeper
+   * lives through the uploads, so one made there kept the preflight's listing with it.
+   */
+  private revisionKeeper(name: string, path: string): RevisionKeeper {
+    return new RevisionKeeper(this.deps.store, name, () => this.deps.journal.recordedManifest(path));
   }
 
   /** One sync of a name at a time (across processes): see sweepLock.ts. */
