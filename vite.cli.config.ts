@@ -31,7 +31,7 @@ const ROOT = import.meta.dirname;
 const START_UP_PACKAGES = ['zod', 'commander', 'dotenv', 'env-paths', 'csv-parse'];
 
 /** CommonJS packages in node_modules: required, not imported (see above). */
-const REQUIRED_PACKAGES = ['@aws-sdk/client-s3', '@aws-sdk/lib-storage', 'pg', 'better-sqlite3'];
+const REQUIRED_PACKAGES = ['@aws-sdk/client-s3', 'pg', 'better-sqlite3'];
 
 /**
  * Rewrites each `import X from "pkg"` and `import { a, b as c } from "pkg"` of a REQUIRED_PACKAGES

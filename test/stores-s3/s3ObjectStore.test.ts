@@ -91,7 +91,7 @@ describe('put / get', () => {
     const data = testBytes(300_000);
     await store.put('small-stream.bin', streamOf(data));
     expect((await readAll(await store.get('small-stream.bin'))).equals(data)).toBe(true);
-    const exact = testBytes(5 * MiB); // exactly one part: lib-storage falls back to one PutObject
+    const exact = testBytes(5 * MiB); // exactly one part: one PutObject, its sha256 in it from the start
     expect((await store.put('exact.bin', streamOf(exact))).sha256).toBe(sha256(exact));
     expect((await store.head('exact.bin'))?.sha256).toBe(sha256(exact));
     expect((await readAll(await store.get('exact.bin'))).equals(exact)).toBe(true);

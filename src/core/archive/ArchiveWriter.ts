@@ -51,7 +51,7 @@ export interface ArchiveResult {
 }
 
 export interface ArchiveHandle {
-  /** A plain node PassThrough: lib-storage's Upload rejects other stream classes. */
+  /** A plain node PassThrough (any ObjectStore reads it as a Readable). */
   stream: Readable;
   /** Resolves once the last gzip byte has been produced; rejects when `stream` fails. */
   done: Promise<ArchiveResult>;

@@ -3,7 +3,7 @@
  *
  * Retries happen at two levels, with one policy (src/core/retry.ts):
  * - every HTTP request, inside the SDK (s3RetryStrategy.ts): covers each multipart part, which
- *   lib-storage sends as a Buffer and never retries itself;
+ *   s3Multipart.ts sends as a Buffer;
  * - the whole put(), only when the body can be replayed (a Buffer or a `() => Readable` factory).
  *   A one-shot Readable that fails for good fails clearly instead: the caller re-creates it.
  */
@@ -23,12 +23,12 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { withRetry } from '../async/retry.js';
 import type { S3StoreConfig } from '../model/destinations.js';
 import { isSyncError, SyncError } from '../model/errors.js';
 import type { ObjectInfo, ObjectStore, PutBody, PutOptions } from './ObjectStore.js';
 import { s3ErrorCode, s3HttpStatus, toS3SyncError } from './s3Errors.js';
+import { bufferParts, MAX_PARTS, MultipartUpload, type PartSource, StreamParts } from './s3Multipart.js';
 import { describeSdkError, s3RetryStrategy } from './s3RetryStrategy.js';
 
 export interface S3ProbeResult {
@@ -49,13 +49,12 @@ const MIN_PART_SIZE = 5 * MiB; // S3's minimum for every part but the last
  */
 const BOUNDED_PART_SIZE = MIN_PART_SIZE;
 /**
- * Parts of one upload in flight at once (lib-storage's queueSize; its default is 4). A sync uploads
- * two archives at once (archive concurrency 2), so this keeps four parts in flight, as rclone's
- * per-file default does, and each upload's memory at ~4 × 5 MiB: its two parts in flight, the one
- * filling, and the copy lib-storage joins that one's chunks into. With 4 the 10x
- * sweep's sync to s3rver + PostgreSQL peaked ~25 MB higher (328-332 against 296-300 MiB, 3 runs each)
- * at the same speed here, and a ring sweep's one archive went up as fast with 2 (2.19-2.34 s against
- * 2.15-2.28 s). Over a long, lossy line more parts at once may be faster: measured on s3rver only.
+ * Parts of one upload in flight at once. A sync uploads two archives at once (archive concurrency 2),
+ * so this keeps four parts in flight, as rclone's per-file default does, and each upload's memory at
+ * three parts: two going up and the one being cut (s3Multipart.ts). With 4 (lib-storage's default,
+ * which uploaded our parts until 2026-12-04) the 10x sweep's sync to s3rver + PostgreSQL peaked ~25 MB
+ * higher at the same speed here, and a ring sweep's one archive went up as fast with 2 (2.19-2.34 s
+ * against 2.15-2.28 s). Over a long, lossy line more parts at once may be faster: measured on s3rver only.
  */
 const PARTS_IN_FLIGHT = 2;
 /**
@@ -63,7 +62,6 @@ const PARTS_IN_FLIGHT = 2;
  * parts (at 5 MiB a stream of unknown size would stop at 48.8 GiB).
  */
 const UNBOUNDED_PART_SIZE = 8 * MiB;
-const MAX_PARTS = 10_000;
 const MAX_COPY_BYTES = 5 * 1024 * MiB; // CopyObject's limit on AWS and R2
 
 export class S3ObjectStore implements ObjectStore {
@@ -148,13 +146,13 @@ export class S3ObjectStore implements ObjectStore {
     // A body that stalls while its first part is read must still end at an abort.
     const body = options.signal ? addAbortSignal(options.signal, input) : input;
     const partSize = this.partSizeFor(options.size ?? options.maxSize);
-    // Read up to one part: a body that ends within it goes up as one PutObject whose sha256 is known
-    // before sending (no copy needed) and whose Buffer the SDK may resend.
+    // Read one part and a byte: a body that ends within the part goes up as one PutObject whose sha256
+    // is known before sending (no copy needed) and whose Buffer the SDK may resend.
     const source = body[Symbol.asyncIterator]();
     const head: Buffer[] = [];
     let headBytes = 0;
     try {
-      while (headBytes < partSize) {
+      while (headBytes <= partSize) {
         const next = await source.next();
         if (next.done) return await this.putBuffer(key, fullKey, Buffer.concat(head, headBytes), options);
         const chunk = toBuffer(next.value);
@@ -195,7 +193,7 @@ export class S3ObjectStore implements ObjectStore {
       Metadata: { sha256 },
     };
     const partSize = this.partSizeFor(body.length);
-    if (body.length < partSize) {
+    if (body.length <= partSize) {
       await this.send('upload', key, options.signal, () =>
         this.client.send(new PutObjectCommand({ ...params, Body: body, ContentLength: body.length }), {
           abortSignal: options.signal,
@@ -203,7 +201,7 @@ export class S3ObjectStore implements ObjectStore {
       );
       options.onProgress?.(body.length);
     } else {
-      await this.runUpload(key, { ...params, Body: body }, partSize, options);
+      await this.runUpload(key, params, bufferParts(body, partSize), options);
     }
     return this.verify(key, fullKey, body.length, sha256, true);
   }
@@ -229,7 +227,7 @@ export class S3ObjectStore implements ObjectStore {
     const expectedSha = options.sha256;
     async function* flow(): AsyncGenerator<Buffer> {
       yield* head;
-      head.length = 0; // lib-storage holds what it needs; a part's worth of bytes not kept here too
+      head.length = 0; // copied into the first part: a part's worth of bytes not kept here too
       for (;;) {
         const next = await source.next();
         if (next.done) break;
@@ -239,8 +237,8 @@ export class S3ObjectStore implements ObjectStore {
         yield chunk;
       }
       sha256 = hash.digest('hex');
-      // Failing here, before the last part is handed over, keeps lib-storage from completing the
-      // upload: the old object (if any) stays, as the ObjectStore contract asks.
+      // Failing here, before the last part is handed over, keeps the upload from completing: the old
+      // object (if any) stays, as the ObjectStore contract asks.
       if (options.size !== undefined && bytes !== options.size) {
         throw new SyncError('integrity', `"${key}" was announced as ${options.size} bytes but has ${bytes}.`);
       }
@@ -249,7 +247,7 @@ export class S3ObjectStore implements ObjectStore {
       }
       finished = true;
     }
-    const stream = Readable.from(flow(), { objectMode: false });
+    const chunks = flow();
     const contentType = options.contentType ?? 'application/octet-stream';
     let etag: string | undefined;
     try {
@@ -258,16 +256,16 @@ export class S3ObjectStore implements ObjectStore {
         {
           Bucket: this.bucket,
           Key: fullKey,
-          Body: stream,
           ContentType: contentType,
           ...(expectedSha ? { Metadata: { sha256: expectedSha } } : {}),
         },
-        partSize,
+        new StreamParts(chunks, partSize),
         options,
-        stream,
       );
     } catch (e) {
-      stream.destroy(); // ends the generator, which holds the source's iterator
+      // Ends the generator (which holds the source's iterator) once a read it may be waiting in ends:
+      // destroying the source ends that read.
+      void chunks.return(undefined).catch(() => {});
       original.destroy();
       throw e;
     }
@@ -299,46 +297,41 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   /**
-   * lib-storage Upload with parts of one size (R2 needs that). We abort a failed multipart upload
-   * ourselves (leavePartsOnError: true) because lib-storage, when its own abort fails — s3rver has no
-   * AbortMultipartUpload, a network that is down — throws the abort's error and loses the real one.
+   * A multipart upload of `parts` (s3Multipart.ts). A failed one is aborted here, and its error kept:
+   * an abort that fails too (s3rver has no AbortMultipartUpload, a network that is down) only adds a
+   * sentence to the hint.
    */
   private async runUpload(
     key: string,
-    params: ConstructorParameters<typeof Upload>[0]['params'],
-    partSize: number,
+    params: { Bucket: string; Key: string; ContentType: string; Metadata?: Record<string, string> },
+    parts: PartSource,
     options: PutOptions,
-    stream?: Readable,
   ): Promise<string | undefined> {
-    const upload = new Upload({
-      client: this.client,
-      params,
-      partSize,
-      queueSize: this.queueSize,
-      leavePartsOnError: true,
-    });
-    upload.on('httpUploadProgress', (p) => {
-      if (p.loaded !== undefined) options.onProgress?.(p.loaded);
-    });
-    // Cancelling ends the body: lib-storage then waits for the parts in flight, so that the upload id
-    // is known (and abortable) when done() rejects — its own abort() returns before that.
-    const onAbort = () => stream?.destroy(abortError(options.signal));
-    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const upload = new MultipartUpload(
+      {
+        client: this.client,
+        bucket: params.Bucket,
+        key: params.Key,
+        contentType: params.ContentType,
+        metadata: params.Metadata,
+      },
+      parts,
+      { inFlight: this.queueSize, signal: options.signal, onProgress: options.onProgress },
+    );
     try {
       options.signal?.throwIfAborted();
-      const result = await upload.done();
-      return result.ETag;
+      return await upload.done();
     } catch (e) {
-      const error = toS3SyncError(e, this.ctx('upload', key));
-      const note = await this.abortMultipart(params.Key as string, upload.uploadId);
+      const error = options.signal?.aborted
+        ? abortError(options.signal)
+        : toS3SyncError(e, this.ctx('upload', key));
+      const note = await this.abortMultipart(params.Key, upload.uploadId);
       if (note && error instanceof SyncError) {
         throw new SyncError(error.category, error.message, [error.hint, note].filter(Boolean).join(' '), {
           cause: e,
         });
       }
       throw error;
-    } finally {
-      options.signal?.removeEventListener('abort', onAbort);
     }
   }
 

@@ -1,10 +1,10 @@
 /**
  * Our retry policy (src/core/retry.ts) plugged into the AWS SDK's retry middleware.
  *
- * Why the SDK level and not only withRetry() around each call: lib-storage's Upload sends the parts of
- * a multipart upload itself, and it never retries a failed part — with SDK maxAttempts 1 a single
- * dropped connection would fail a whole 5 GB archive upload whose source stream can't be replayed.
- * lib-storage hands every part to the SDK as a Buffer, so the SDK can safely resend it; the SDK's
+ * Why the SDK level and not only withRetry() around each call: a multipart upload (s3Multipart.ts)
+ * sends its parts one request each, and a failed part must be sent again on its own — with SDK
+ * maxAttempts 1 a single dropped connection would fail a whole 5 GB archive upload whose source stream
+ * can't be replayed. Every part goes to the SDK as a Buffer, so the SDK can safely resend it; the SDK's
  * middleware itself refuses to retry requests whose body is a stream, so a one-shot body is never
  * resent half-consumed. Using a strategy of our own (instead of the SDK's standard one) gives one
  * policy everywhere: full-jitter backoff, Retry-After honoured in full (the standard strategy caps it
