@@ -33,7 +33,7 @@ export interface S3StoreConfig {
    * stream of neither; grown for large sizes so parts stay under 10,000.
    */
   partSizeBytes?: number;
-  /** Parts of one upload in flight at once; default 2 (S3ObjectStore's PARTS_IN_FLIGHT: memory ≈ (queueSize + 2) × partSize). */
+  /** Parts of one upload in flight at once; default 2 (S3ObjectStore's PARTS_IN_FLIGHT: memory ≈ (queueSize + 1) × partSize). */
   queueSize?: number;
   /** Give up connecting after this long (default 10 s). */
   connectTimeoutMs?: number;

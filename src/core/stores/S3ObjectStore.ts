@@ -263,8 +263,8 @@ export class S3ObjectStore implements ObjectStore {
         options,
       );
     } catch (e) {
-      // Ends the generator (which holds the source's iterator) once a read it may be waiting in ends:
-      // destroying the source ends that read.
+      // Ends the generator, which holds the source's iterator; one waiting for a chunk stops waiting
+      // when the source is destroyed.
       void chunks.return(undefined).catch(() => {});
       original.destroy();
       throw e;
