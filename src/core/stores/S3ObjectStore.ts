@@ -52,7 +52,7 @@ const BOUNDED_PART_SIZE = MIN_PART_SIZE;
  * Parts of one upload in flight at once. A sync uploads two archives at once (archive concurrency 2),
  * so this keeps four parts in flight, as rclone's per-file default does, and each upload's memory at
  * three parts: two going up and the one being cut (s3Multipart.ts). With 4 (lib-storage's default,
- * which uploaded our parts until 2026-12-04) the 10x sweep's sync to s3rver + PostgreSQL peaked ~25 MB
+ * which uploaded our parts until 2026-12-04) the 10x sweep's sync to s3rver + PostgreSQL peaked ~30 MB
  * higher at the same speed here, and a ring sweep's one archive went up as fast with 2 (2.19-2.34 s
  * against 2.15-2.28 s). Over a long, lossy line more parts at once may be faster: measured on s3rver only.
  */

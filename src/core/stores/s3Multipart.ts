@@ -1,12 +1,13 @@
 /**
- * S3 multipart uploads with parts of one size (R2 needs that) cut into a fixed set of part buffers.
+ * S3 multipart uploads with parts of one size (R2 needs that), cut from a stream as it flows.
  *
  * Why not lib-storage's Upload: it keeps a stream's chunks until a part's worth has arrived, joins
  * them into the part (a second copy of every byte) and keeps what is left of each join, a view that
  * holds the whole joined buffer, until the next: an upload held up to ~(queueSize + 2) parts. Here
  * each chunk is copied once, into its part, as it arrives, and an upload holds its parts in flight and
- * the one being cut. On the 10x sweep's sync to s3rver + PostgreSQL (2 parts in flight each): peak RSS
- * 279-293 MiB against 295-309 MiB, wall time 18.1-19.0 s against 18.4-19.7 s (5 and 5 runs).
+ * the one being cut. On the 10x sweep's sync to s3rver + PostgreSQL (2 parts in flight each, and with
+ * the hash cache's smaller parts, FileCacheRepository.ts): peak RSS 286-300 MB against 302-316 MB,
+ * wall time 18.1-19.0 s against 18.4-19.7 s (5 runs each).
  *
  * Errors are the SDK's (the caller maps them and aborts the upload: `uploadId` is set once created).
  * Each part is a Buffer, so the client's retry strategy may resend it (s3RetryStrategy.ts).
@@ -45,7 +46,7 @@ export function bufferParts(body: Buffer, partSize: number): PartSource {
  * The parts of a stream of chunks, each chunk copied into the part it belongs to as it arrives (and
  * then dropped). A new buffer per part, not a few reused: on the 10x sweep's sync to s3rver +
  * PostgreSQL, reused buffers left V8 collecting less often, so its heap and the gzip chunks it had
- * not yet freed grew by more than the buffers saved (peak RSS 319-324 MiB against 279-293 MiB, 3-5
+ * not yet freed grew by more than the buffers saved (peak RSS 325-334 MB against 286-300 MB, 3-5
  * runs each). How many parts live at once is the uploader's: those in flight and the one being cut.
  */
 export class StreamParts implements PartSource {
