@@ -169,7 +169,8 @@ export class SyncEngine {
    * Everything up to the plan: the preflight, the no-op answer, the completion check, the catalog
    * payload, the committed revision and the file manifest. A method of its own so that what only this
    * part needs — the preflight's listing and the journal's hash cache, 120,000 entries each for the 10x
-   * sweep — is garbage once the plan is made, not held by the sync's frame through every upload. `held.lock` is the name's lock while held (syncSweep releases it).
+   * sweep — is garbage once the plan is made, not held by the sync's frame through every upload.
+   * `held.lock` is the name's lock while held (syncSweep releases it).
    */
   private async prepareRevision(
     identity: Awaited<ReturnType<typeof identifySweep>>,

@@ -33,7 +33,10 @@ export interface S3StoreConfig {
    * stream of neither; grown for large sizes so parts stay under 10,000.
    */
   partSizeBytes?: number;
-  /** Parts of one upload in flight at once; default 2 (S3ObjectStore's PARTS_IN_FLIGHT: memory ≈ (queueSize + 1) × partSize). */
+  /**
+   * Parts of one upload in flight at once; default 2 (S3ObjectStore's PARTS_IN_FLIGHT). Memory: about
+   * (queueSize + 1) × partSize per upload, the parts in flight and the one being cut.
+   */
   queueSize?: number;
   /** Give up connecting after this long (default 10 s). */
   connectTimeoutMs?: number;
